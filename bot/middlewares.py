@@ -1,0 +1,50 @@
+"""Outer middlewares: a database session and the person behind each update."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.people import identify
+
+# Anonymous group admins arrive as this user, automatic channel forwards as 777000,
+# and channel posts forwarded into groups as 136817688: none of them is a person.
+SERVICE_ACCOUNTS = frozenset({1087968824, 777000, 136817688})
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """Opens one database session for the whole update and closes it afterwards."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.sessions() as session:
+            data["session"] = session
+            return await handler(event, data)
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Records the person who sent the update and hands their roles to the handler."""
+
+    def __init__(self, admin_user_ids: tuple[int, ...]) -> None:
+        self.admin_user_ids = admin_user_ids
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is not None and not user.is_bot and user.id not in SERVICE_ACCOUNTS:
+            data["person"] = await identify(
+                data["session"],
+                telegram_user_id=user.id,
+                full_name=user.full_name,
+                username=user.username,
+                language_code=user.language_code,
+                admin_user_ids=self.admin_user_ids,
+            )
+        return await handler(event, data)

@@ -1,0 +1,83 @@
+"""Start-up self-checks: each failure becomes one line that says what to fix."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, ChatMemberAdministrator, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.preflight import StartupError, describe
+from core.enums import BotGroupStatus
+from core.groups import REQUIRED_RIGHTS, missing_rights
+from core.menu import DESCRIPTIONS, Action
+from storage.repositories import groups as groups_repo
+
+logger = logging.getLogger(__name__)
+
+
+async def check_telegram(bot: Bot, api_url: str) -> User:
+    """Asks Telegram who the bot is; fails clearly on a bad token or an unreachable API."""
+    try:
+        return await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise StartupError(
+            "Telegram rejected BOT_TOKEN (401 Unauthorized): copy the token again from @BotFather."
+        ) from None
+    except TelegramNetworkError as error:
+        raise StartupError(
+            f"Cannot reach the Telegram Bot API at TELEGRAM_API_URL={api_url} ({describe(error)})."
+        ) from None
+    except TelegramAPIError as error:
+        raise StartupError(f"The Telegram Bot API refused getMe ({error.message}).") from None
+
+
+COMMAND_ORDER = (Action.HELP, Action.PRIVACY)
+
+
+async def register_commands(bot: Bot, actions: frozenset[Action]) -> None:
+    """Publishes the command menu that private chats show."""
+    commands = [BotCommand(command="start", description="Main menu")]
+    commands += [
+        BotCommand(command=action.value, description=DESCRIPTIONS[action][:256])
+        for action in Action
+        if action in actions
+    ]
+    commands.append(BotCommand(command="cancel", description="Stop what you are doing"))
+    await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+
+
+async def check_linked_groups(bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    """Re-checks the bot's rights in every scheme group; returns one warning per problem."""
+    warnings: list[str] = []
+    async with sessions() as session, session.begin():
+        for group in await groups_repo.linked_to_schemes(session):
+            try:
+                member = await bot.get_chat_member(group.chat_id, bot.id)
+            except TelegramAPIError as error:
+                warnings.append(
+                    f"Group {group.title!r} ({group.chat_id}): cannot check it ({error.message}); "
+                    "add the bot back to the group as an admin."
+                )
+                continue
+            status = BotGroupStatus(
+                "administrator" if member.status == "creator" else member.status
+            )
+            rights = (
+                {right: bool(getattr(member, right, False)) for right in REQUIRED_RIGHTS}
+                if isinstance(member, ChatMemberAdministrator)
+                else {}
+            )
+            missing = missing_rights(status, rights)
+            group.bot_status = status
+            group.missing_rights = list(missing)
+            if missing:
+                warnings.append(
+                    f"Group {group.title!r} ({group.chat_id}): the bot needs these admin rights: "
+                    + "; ".join(missing)
+                )
+    for warning in warnings:
+        logger.warning("%s", warning)
+    return warnings

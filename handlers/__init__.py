@@ -1,0 +1,13 @@
+"""aiogram routers: parse what the person sent, call a core service, render the answer."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import cancel, errors, groups, help, privacy, start
+
+
+def get_routers() -> list[Router]:
+    """Fresh routers for one dispatcher, /cancel first so it wins from any conversation state."""
+    modules = (cancel, errors, start, help, privacy, groups)
+    return [module.create_router() for module in modules]

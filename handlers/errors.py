@@ -1,0 +1,62 @@
+"""Turns errors into replies: a person's mistake gets its explanation, ours an apology."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from core.errors import AppError
+
+logger = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on our side and that last step was not saved. Please try it again."
+)
+
+
+async def _tell(event: ErrorEvent, text: str) -> None:
+    update = event.update
+    if update.message is not None:
+        await update.message.answer(text)
+    elif update.callback_query is not None:
+        query = update.callback_query
+        await query.answer(text[:200], show_alert=True)
+
+
+async def app_error(event: ErrorEvent) -> None:
+    """Tells the person what was wrong with what they sent."""
+    assert isinstance(event.exception, AppError)
+    await _tell(event, event.exception.message)
+
+
+async def unexpected_error(event: ErrorEvent) -> None:
+    """Logs the failure; if the database is unreachable, lets Telegram deliver it again."""
+    exception = event.exception
+    if isinstance(exception, OperationalError | OSError) or (
+        isinstance(exception, DBAPIError) and exception.connection_invalidated
+    ):
+        logger.warning(
+            "update %s not handled, storage unavailable: %s",
+            event.update.update_id,
+            type(exception).__name__,
+        )
+        raise exception
+    logger.error(
+        "update %s (%s) failed",
+        event.update.update_id,
+        event.update.event_type,
+        exc_info=(type(exception), exception, exception.__traceback__),
+    )
+    await _tell(event, SORRY)
+
+
+def create_router() -> Router:
+    """A fresh router with this module's handlers."""
+    router = Router(name=__name__)
+    router.errors.register(app_error, ExceptionTypeFilter(AppError))
+    router.errors.register(unexpected_error)
+    return router

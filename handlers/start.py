@@ -1,0 +1,75 @@
+"""/start: the greeting, the main menu, and invite deep links."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import texts
+from core.clock import Clock
+from core.deeplinks import JoinScheme, parse_start_payload
+from core.errors import InvalidInput
+from core.invites import check_invite
+from core.menu import Action
+from core.people import PersonContext
+from handlers.callbacks import MenuCallback
+from handlers.keyboards import main_menu
+from handlers.menu import offered_actions
+
+
+async def start(
+    message: Message,
+    command: CommandObject,
+    person: PersonContext,
+    session: AsyncSession,
+    clock: Clock,
+) -> None:
+    """Greets the person, follows any invite link they came by, and shows their actions."""
+    try:
+        payload = parse_start_payload(command.args)
+    except InvalidInput as error:
+        await message.answer(error.message)
+        payload = None
+    if isinstance(payload, JoinScheme):
+        invite = await check_invite(session, payload.code, clock.now())
+        await message.answer(
+            f"This invite is for {invite.scheme_name}. Joining through the bot is not switched "
+            "on in this deployment yet, so please ask your coordinator to add you."
+        )
+    first_name = message.from_user.first_name if message.from_user else ""
+    await message.answer(
+        texts.welcome(first_name, person.roles), reply_markup=main_menu(offered_actions(person))
+    )
+
+
+async def help_button(query: CallbackQuery, person: PersonContext) -> None:
+    """Shows help when the Help button is pressed."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.help_text(offered_actions(person)))
+
+
+async def privacy_button(query: CallbackQuery) -> None:
+    """Shows the privacy notice when the Privacy button is pressed."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.privacy_notice())
+
+
+async def unavailable_button(query: CallbackQuery) -> None:
+    """Answers a menu button this deployment no longer offers (an old message)."""
+    await query.answer("That option is not available any more. Send /start for the menu.")
+
+
+def create_router() -> Router:
+    """A fresh router with this module's handlers."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.callback_query.register(help_button, MenuCallback.filter(F.action == Action.HELP))
+    router.callback_query.register(privacy_button, MenuCallback.filter(F.action == Action.PRIVACY))
+    router.callback_query.register(unavailable_button, MenuCallback.filter())
+    return router

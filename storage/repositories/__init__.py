@@ -1,0 +1,1 @@
+"""Queries, one module per aggregate. Repositories never commit: services own transactions."""

@@ -1,0 +1,85 @@
+"""Shared fixtures: no network but loopback, and every storage test on both backends."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from storage.db import Database
+from storage.migrate import upgrade
+from tests.support import network_guard
+from tests.support.backends import (
+    IN_CI,
+    REDIS_URL,
+    Backend,
+    clear_redis_prefix,
+    create_postgres_database,
+    drop_postgres_database,
+    in_thread,
+    migrated_sqlite_template,
+    postgres_problem,
+    sqlite_copy,
+    truncate_all,
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    network_guard.install()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database that each test copies."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database for this test session (mandatory under CI)."""
+    problem = postgres_problem()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"CI requires PostgreSQL and Redis: cannot reach {problem}")
+        pytest.skip(f"PostgreSQL + Redis tier skipped: cannot reach {problem}")
+    url = create_postgres_database("shopwatch_test")
+    in_thread(lambda: upgrade(url))
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"], ids=["sqlite+memory", "postgres+redis"])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[Backend]:
+    """Where this test's data lives: each test runs once per backend."""
+    prefix = f"sw-test-{uuid.uuid4().hex[:10]}"
+    if request.param == "sqlite":
+        yield Backend("sqlite+memory", sqlite_copy(sqlite_template, tmp_path), None, prefix)
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield Backend("postgres+redis", url, REDIS_URL, prefix)
+    await truncate_all(url)
+    await clear_redis_prefix(prefix)
+
+
+@pytest.fixture
+async def database(backend: Backend) -> AsyncIterator[Database]:
+    """The backend's database, at the newest schema."""
+    db = Database(backend.database_url)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def redis(backend: Backend) -> AsyncIterator[Redis | None]:
+    """The backend's Redis client, or None for the in-memory tier."""
+    if backend.redis_url is None:
+        yield None
+        return
+    client = Redis.from_url(backend.redis_url)
+    yield client
+    await client.aclose()
