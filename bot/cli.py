@@ -20,6 +20,10 @@ NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather, then put BOT_TOKEN=<token> in .env "
     "(or export it) and run again."
 )
+DEMO_INSTEAD = (
+    "BOT_TOKEN is not set, so this is the local demo: a stand-in Telegram on this machine. "
+    "To serve real Telegram, put BOT_TOKEN=<token from @BotFather> in .env."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"shopwatch {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="migrate the database if needed, then run the bot")
+    commands.add_parser(
+        "run", help="migrate the database if needed, then run the bot (the demo without a token)"
+    )
+    demo = commands.add_parser("demo", help="play with the bot in a browser, no Telegram needed")
+    demo.add_argument("--port", type=int, help="default: DEMO_PORT, or 8080")
+    sandbox = commands.add_parser("sandbox", help="run the local Telegram Bot API stand-in")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8081, help="default: 8081")
     commands.add_parser("check", help="check the configuration, database, Redis and Telegram")
     database = commands.add_parser("db", help="database schema migrations")
     db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -60,12 +71,35 @@ async def _serve(settings: Settings) -> None:
         await process.stop()
 
 
-def run(settings: Settings, _args: argparse.Namespace) -> int:
-    """Runs the bot until it is stopped."""
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Runs the bot until it is stopped; without a token, runs the local demo."""
     if settings.bot_token is None:
-        print(f"shopwatch: {NO_TOKEN}", file=sys.stderr)
-        return 2
+        print(DEMO_INSTEAD)
+        return demo(settings, argparse.Namespace(port=None))
     asyncio.run(_serve(settings))
+    return 0
+
+
+def demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Runs the sandbox, the bot and the demo page until Ctrl-C."""
+    from bot.demo import run_demo
+
+    port = args.port or settings.demo_port
+    try:
+        asyncio.run(run_demo(settings, port=port))
+    except OSError as error:
+        raise StartupError(
+            f"Cannot start the demo on port {port} ({error.strerror or error}): "
+            "free the port or choose another with --port or DEMO_PORT."
+        ) from None
+    return 0
+
+
+def sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    """Serves the local Telegram Bot API stand-in until Ctrl-C."""
+    from sandbox.server import run_sandbox
+
+    run_sandbox(host=args.host, port=args.port)
     return 0
 
 
@@ -147,6 +181,8 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "run": run,
+    "demo": demo,
+    "sandbox": sandbox,
     "check": check,
     "db": db,
 }

@@ -34,6 +34,7 @@ EXPECTATIONS = {
     "ADMIN_USER_IDS": "comma-separated Telegram user ids such as 1234,5678",
     "TIMEZONE": "an IANA time zone such as Europe/London",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "DEMO_PORT": "a port number such as 8080",
 }
 
 
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=())
     timezone: str = "Europe/London"
     log_level: str = "INFO"
+    demo_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("bot_token", mode="before")
     @classmethod

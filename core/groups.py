@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import BotGroupStatus
 from storage.repositories import groups as groups_repo
+from storage.repositories import schemes as schemes_repo
 
 # What each admin right lets the bot do for a scheme group, in the words Telegram's UI uses.
 REQUIRED_RIGHTS: dict[str, str] = {
@@ -27,6 +28,7 @@ class GroupCheck:
     status: BotGroupStatus
     missing: tuple[str, ...]
     was_present: bool
+    scheme_name: str | None
 
     @property
     def present(self) -> bool:
@@ -72,7 +74,8 @@ async def record_bot_status(
             BotGroupStatus.LEFT,
             BotGroupStatus.KICKED,
         )
-        await groups_repo.save(
+        scheme = await schemes_repo.by_group_id(session, chat_id)
+        group = await groups_repo.save(
             session,
             chat_id=chat_id,
             title=title,
@@ -81,4 +84,12 @@ async def record_bot_status(
             missing=list(missing),
             changed_by_telegram_id=changed_by_telegram_id,
         )
-    return GroupCheck(chat_id=chat_id, status=status, missing=missing, was_present=was_present)
+        if scheme is not None:
+            group.scheme_id = scheme.id
+    return GroupCheck(
+        chat_id=chat_id,
+        status=status,
+        missing=missing,
+        was_present=was_present,
+        scheme_name=scheme.name if scheme is not None else None,
+    )

@@ -92,7 +92,11 @@ def group_needs_rights(missing: Collection[str]) -> str:
     return "\n".join(lines)
 
 
-GROUP_READY = (
-    "I have every admin right I need here. A coordinator can now link this group to a "
-    "scheme with /linkgroup."
-)
+def group_ready(scheme_name: str | None) -> str:
+    """Told in a group once the bot has every right it needs."""
+    if scheme_name is not None:
+        return f"I have every admin right I need here. This is the {scheme_name} group."
+    return (
+        "I have every admin right I need here. This group is not part of a scheme yet: "
+        "a coordinator can link it to theirs."
+    )

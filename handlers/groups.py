@@ -48,7 +48,7 @@ async def bot_membership_changed(event: ChatMemberUpdated, session: AsyncSession
     if check.missing:
         await event.answer(texts.group_needs_rights(check.missing))
     else:
-        await event.answer(texts.GROUP_READY)
+        await event.answer(texts.group_ready(check.scheme_name))
 
 
 def create_router() -> Router:

@@ -25,6 +25,7 @@ from tests.support.backends import (
     sqlite_copy,
     truncate_all,
 )
+from tests.support.live import LiveBot, running_bot
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,6 +65,16 @@ async def backend(
     yield Backend("postgres+redis", url, REDIS_URL, prefix)
     await truncate_all(url)
     await clear_redis_prefix(prefix)
+
+
+ADMIN_ID = 9001
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def live(request: pytest.FixtureRequest, backend: Backend) -> AsyncIterator[LiveBot]:
+    """The real bot against the sandbox, by long polling and by webhook, on each backend."""
+    async with running_bot(backend, mode=request.param, admin_user_ids=(ADMIN_ID,)) as bot:
+        yield bot
 
 
 @pytest.fixture

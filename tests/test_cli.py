@@ -77,14 +77,6 @@ def test_run_with_a_bad_database_fails_in_one_line(
     assert "pw@" not in result.stderr
 
 
-def test_run_without_a_token_says_what_to_set(tmp_path: Path) -> None:
-    result = shopwatch("run", cwd=tmp_path)
-
-    assert result.returncode == 2
-    assert "BOT_TOKEN is not set" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_db_upgrade_then_current(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
 
