@@ -531,7 +531,9 @@ class Actions:
         message_id: int,
         data: str | None = None,
         text: str | None = None,
+        forged: bool = False,
     ) -> tuple[CallbackQuery, int | None]:
+        """A user pressing an inline button; `forged` sends `data` as a tampered client would."""
         chat = self.chat_for(user, chat_id, bot)
         msg = self.world.find_message(chat, message_id)
         if msg is None:
@@ -541,7 +543,12 @@ class Actions:
             raise ControlError("only messages sent by a bot have inline buttons", 409)
         if data is None and text is None:
             raise ControlError("give the button's data or text")
-        button = find_button(msg.markup, text=text, data=data)
+        if forged:
+            if data is None:
+                raise ControlError("a forged press needs the data to send")
+            button: dict[str, Any] | None = {"callback_data": data}
+        else:
+            button = find_button(msg.markup, text=text, data=data)
         if button is None:
             raise ControlError("no such inline button on the message", 404)
         if "callback_data" not in button:

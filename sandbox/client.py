@@ -501,15 +501,18 @@ class SandboxClient:
         data: str | None = None,
         text: str | None = None,
         bot: BotRef = None,
+        forged: bool = False,
     ) -> str:
         """Press an inline button (by callback ``data`` or button ``text``); returns the
-        callback query id (see :meth:`wait_for_callback_answer`)."""
+        callback query id (see :meth:`wait_for_callback_answer`). ``forged=True`` sends
+        ``data`` even though no button carries it, as a tampered client could."""
         body = {
             "message_id": message_id,
             "chat_id": chat_id,
             "data": data,
             "text": text,
             "bot": bot,
+            "forged": forged,
         }
         result = await self._call("POST", f"/users/{user_id}/press", body)
         return str(result["callback_query_id"])

@@ -6,12 +6,13 @@ Every answer is JSON: ``{"ok": true, "result": ...}`` or ``{"ok": false, "error"
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientConnectionResetError, web
 
 from sandbox.actions import Actions, Sent
 from sandbox.errors import ControlError
@@ -283,6 +284,7 @@ class ControlApi:
             int(data["message_id"]),
             data=data.get("data"),
             text=data.get("text"),
+            forged=bool(data.get("forged")),
         )
         return ok({"callback_query_id": query.id, "data": query.data, "update_id": update_id})
 
@@ -530,17 +532,19 @@ class ControlApi:
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await resp.prepare(request)
-        await resp.write(b": sandbox event stream\n\n")
-        while not self.sb.closing.closed:
-            events = await self.sb.events.wait_since(since, 15.0)
-            if not events:
-                await resp.write(b": keep-alive\n\n")
-                continue
-            for event in events:
-                payload = json.dumps(event.to_json())
-                chunk = f"id: {event.seq}\nevent: {event.kind}\ndata: {payload}\n\n"
-                await resp.write(chunk.encode())
-                since = event.seq
+        # A browser tab closing mid-stream is normal, not an error.
+        with contextlib.suppress(ConnectionResetError, ClientConnectionResetError):
+            await resp.write(b": sandbox event stream\n\n")
+            while not self.sb.closing.closed:
+                events = await self.sb.events.wait_since(since, 15.0)
+                if not events:
+                    await resp.write(b": keep-alive\n\n")
+                    continue
+                for event in events:
+                    payload = json.dumps(event.to_json())
+                    chunk = f"id: {event.seq}\nevent: {event.kind}\ndata: {payload}\n\n"
+                    await resp.write(chunk.encode())
+                    since = event.seq
         return resp
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +29,17 @@ class Notifier:
         self.closed = False
         self._event = asyncio.Event()
 
-    async def wait(self, seconds: float) -> bool:
-        """Wait for the next notification; False on timeout or when closed."""
+    def wait(self, seconds: float) -> Coroutine[Any, Any, bool]:
+        """Wait for the next notification; False on timeout or when closed.
+
+        The event is taken when `wait` is called, not when the coroutine first runs, so a
+        notification between `ensure_future(notifier.wait(...))` and its first step is kept.
+        """
+        return self._wait(self._event, seconds)
+
+    async def _wait(self, event: asyncio.Event, seconds: float) -> bool:
         if self.closed or seconds <= 0:
             return False
-        event = self._event
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
             return not self.closed

@@ -37,19 +37,26 @@ class LimitConfig:
         return asdict(self)
 
     def update(self, changes: dict[str, Any]) -> None:
+        """Applies every change, or none of them if any is unknown or of the wrong type."""
         known = {f.name: f for f in fields(self)}
+        checked: dict[str, Any] = {}
         for key, value in changes.items():
             if key not in known:
                 raise ValueError(f"unknown limit setting {key!r}")
             current = getattr(self, key)
-            if isinstance(current, bool):
-                if not isinstance(value, bool):
-                    raise ValueError(f"{key} must be a boolean")
-                setattr(self, key, value)
-            elif isinstance(current, int) and not isinstance(current, bool):
-                setattr(self, key, int(value))
-            else:
-                setattr(self, key, float(value))
+            try:
+                if isinstance(current, bool):
+                    if not isinstance(value, bool):
+                        raise ValueError(f"{key} must be a boolean")
+                    checked[key] = value
+                elif isinstance(current, int):
+                    checked[key] = int(value)
+                else:
+                    checked[key] = float(value)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{key}: {error}") from None
+        for key, value in checked.items():
+            setattr(self, key, value)
 
 
 class TokenBucket:

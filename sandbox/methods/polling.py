@@ -58,16 +58,8 @@ async def get_updates(ctx: Ctx) -> list[dict[str, Any]]:
 async def set_webhook(ctx: Ctx) -> bool:
     url = ctx.text("url").strip()
     bot = ctx.bot
-    if ctx.flag("drop_pending_updates"):
-        bot.queue.drop_all()
-    allowed = ctx.array("allowed_updates")
-    if allowed is not None:
-        bot.queue.set_allowed([str(a) for a in allowed])
-    if not url:
-        bot.webhook = None
-        await ctx.sb.webhooks.stop(bot)
-        return True
-    if not url.startswith(("https://", "http://")):
+    # Every check before any change: a refused call leaves the bot as it was.
+    if url and not url.startswith(("https://", "http://")):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     secret = ctx.opt_str("secret_token")
     if secret is not None and not _SECRET_RE.match(secret):
@@ -75,6 +67,15 @@ async def set_webhook(ctx: Ctx) -> bool:
     max_connections = ctx.opt_int("max_connections") or 40
     if not 1 <= max_connections <= 100:
         raise bad_request("bad webhook: max_connections must be between 1 and 100")
+    allowed = ctx.array("allowed_updates")
+    if ctx.flag("drop_pending_updates"):
+        bot.queue.drop_all()
+    if allowed is not None:
+        bot.queue.set_allowed([str(a) for a in allowed])
+    if not url:
+        bot.webhook = None
+        await ctx.sb.webhooks.stop(bot)
+        return True
     old = bot.webhook
     bot.webhook = WebhookConfig(
         url=url,

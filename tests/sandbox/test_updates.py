@@ -13,7 +13,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramConflictError
 from aiohttp import web
 
-from sandbox.client import SandboxClient, SandboxUser
+from sandbox.client import SandboxClient, SandboxError, SandboxUser
 from sandbox.server import SandboxServer
 from sandbox.testing import sandbox_bot
 
@@ -190,3 +190,39 @@ async def test_webhook_reply_can_carry_a_method(
     reply = await sb.wait_for_message(alice.id)
     assert reply.text == "pong"
     assert json.dumps(receiver.received[0]["message"]["text"]) == '"ping"'
+
+
+async def test_an_update_pushed_as_a_long_poll_starts_waiting_wakes_it() -> None:
+    """Regression: a notify between scheduling the waiter and its first step was lost."""
+    import asyncio as _asyncio
+
+    from sandbox.events import Notifier
+    from sandbox.updates import UpdateQueue
+
+    queue = UpdateQueue()
+    closing = Notifier()
+    poll = _asyncio.ensure_future(queue.get(None, 100, 30.0, None, closing))
+    await _asyncio.sleep(0)  # the poll checks the queue and schedules its waiter
+    queue.push("message", {"message_id": 1})
+    async with _asyncio.timeout(2):
+        updates = await poll
+    assert [u["update_id"] for u in updates] == [1]
+
+
+async def test_a_refused_set_webhook_changes_nothing(
+    bot: Bot, sb: SandboxClient, alice: SandboxUser
+) -> None:
+    """Validation happens before any change, as on Telegram."""
+    from aiogram.exceptions import TelegramBadRequest
+
+    await sb.send_text(alice.id, "hello")
+    with pytest.raises(TelegramBadRequest):
+        await bot.set_webhook("ftp://bad.example", drop_pending_updates=True)
+    assert len(await sb.pending_updates()) == 1
+
+
+async def test_refused_limit_changes_change_nothing(sb: SandboxClient) -> None:
+    before = await sb.limits()
+    with pytest.raises(SandboxError):
+        await sb.set_limits(private_burst=1, nonsense=2)
+    assert await sb.limits() == before
