@@ -16,7 +16,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	@touch $@
 
 run: $(INSTALLED)
-	$(BIN)/shopwatch run
+	$(BIN)/shopwatch run --demo-without-token
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -15,7 +15,9 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
+from bot.flood import Counter, FloodLimit, MemoryCounter, RedisCounter
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware
+from bot.retry import RetryAfterMiddleware
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from handlers import get_routers
@@ -33,6 +35,7 @@ def build_bot(settings: Settings, *, timeout: float = REQUEST_TIMEOUT_SECONDS) -
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=timeout
     )
+    session.middleware(RetryAfterMiddleware())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -71,6 +74,14 @@ def build_dispatcher(components: Components) -> Dispatcher:
         "database": components.database,
     }
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, **workflow)
+    counter: Counter = (
+        RedisCounter(components.redis, components.redis_prefix)
+        if components.redis is not None
+        else MemoryCounter()
+    )
+    dispatcher.update.outer_middleware(
+        FloodLimit(counter, components.settings.flood_limit_per_minute)
+    )
     dispatcher.update.outer_middleware(DbSessionMiddleware(components.database.sessions))
     dispatcher.update.outer_middleware(PersonMiddleware(components.settings.admin_user_ids))
     dispatcher.include_routers(*get_routers())

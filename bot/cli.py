@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 
 from bot import __version__
-from bot.logs import setup_logging
+from bot.logs import RedactSecrets, setup_logging
 from bot.preflight import StartupError, check_database, check_redis
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import Database
@@ -18,7 +18,7 @@ from storage.redis import connect_redis
 
 NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather, then put BOT_TOKEN=<token> in .env "
-    "(or export it) and run again."
+    "(or export it) and run again. To try ShopWatch without Telegram, run: shopwatch demo"
 )
 DEMO_INSTEAD = (
     "BOT_TOKEN is not set, so this is the local demo: a stand-in Telegram on this machine. "
@@ -33,8 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"shopwatch {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
-        "run", help="migrate the database if needed, then run the bot (the demo without a token)"
+    run_command = commands.add_parser(
+        "run", help="migrate the database if needed, then run the bot"
+    )
+    run_command.add_argument(
+        "--demo-without-token",
+        action="store_true",
+        help="with no BOT_TOKEN, start the local demo instead of stopping (make run does this)",
     )
     demo = commands.add_parser("demo", help="play with the bot in a browser, no Telegram needed")
     demo.add_argument("--port", type=int, help="default: DEMO_PORT, or 8080")
@@ -52,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings) -> int:
     from bot.process import ShopWatchProcess  # aiogram takes seconds to import: only when needed
 
     process = ShopWatchProcess(settings)
@@ -69,15 +74,21 @@ async def _serve(settings: Settings) -> None:
         asked.cancel()
     finally:
         await process.stop()
+    if process.failed:
+        print("shopwatch: polling stopped after an error (see the log above).", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Runs the bot until it is stopped; without a token, runs the local demo."""
+    """Runs the bot until it is stopped; without a token, the demo or a clear refusal."""
     if settings.bot_token is None:
+        if not args.demo_without_token:
+            print(f"shopwatch: {NO_TOKEN}", file=sys.stderr)
+            return 2
         print(DEMO_INSTEAD)
         return demo(settings, argparse.Namespace(port=None))
-    asyncio.run(_serve(settings))
-    return 0
+    return asyncio.run(_serve(settings))
 
 
 def demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,6 +115,7 @@ def sandbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _check(settings: Settings) -> bool:
+    redact = RedactSecrets(settings.secrets()).redact
     mode = f"webhook at {settings.webhook_url}" if settings.uses_webhook else "long polling"
     print(
         f"config    ok: {mode}, time zone {settings.timezone}, "
@@ -119,7 +131,7 @@ async def _check(settings: Settings) -> bool:
             f"(newest {head_revision()})"
         )
     except StartupError as error:
-        print(f"database  FAILED: {error}")
+        print(f"database  FAILED: {redact(str(error))}")
         healthy = False
     finally:
         await database.close()
@@ -131,7 +143,7 @@ async def _check(settings: Settings) -> bool:
             await check_redis(redis, settings.redis_url)
             print("redis     ok")
         except StartupError as error:
-            print(f"redis     FAILED: {error}")
+            print(f"redis     FAILED: {redact(str(error))}")
             healthy = False
         finally:
             await redis.aclose()
@@ -146,7 +158,7 @@ async def _check(settings: Settings) -> bool:
         me = await check_telegram(bot, settings.telegram_api_url)
         print(f"telegram  ok: @{me.username} (id {me.id}) at {settings.telegram_api_url}")
     except StartupError as error:
-        print(f"telegram  FAILED: {error}")
+        print(f"telegram  FAILED: {redact(str(error))}")
         healthy = False
     finally:
         await bot.session.close()
@@ -197,10 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shopwatch: {error}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.secrets())
+    redactor = RedactSecrets(settings.secrets())
     try:
         return COMMANDS[args.command](settings, args)
     except StartupError as error:
-        print(f"shopwatch: {error}", file=sys.stderr)
+        # Error texts can quote a request URL, and the bot token is part of every one.
+        print(f"shopwatch: {redactor.redact(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

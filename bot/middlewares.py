@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import Chat, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.people import identify
+from core.people import identify, look_up
 
 # Anonymous group admins arrive as this user, automatic channel forwards as 777000,
 # and channel posts forwarded into groups as 136817688: none of them is a person.
@@ -31,14 +31,21 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Records the person who sent the update and hands their roles to the handler."""
+    """Hands the sender's roles to the handler; records them only in their private chat.
+
+    Group members who never talk to the bot are not stored: a person's data is kept only
+    once they use the bot themselves, where /start and /privacy explain what is kept.
+    """
 
     def __init__(self, admin_user_ids: tuple[int, ...]) -> None:
         self.admin_user_ids = admin_user_ids
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is not None and not user.is_bot and user.id not in SERVICE_ACCOUNTS:
+        chat: Chat | None = data.get("event_chat")
+        if user is None or user.is_bot or user.id in SERVICE_ACCOUNTS:
+            return await handler(event, data)
+        if chat is not None and chat.type == "private":
             data["person"] = await identify(
                 data["session"],
                 telegram_user_id=user.id,
@@ -47,4 +54,10 @@ class PersonMiddleware(BaseMiddleware):
                 language_code=user.language_code,
                 admin_user_ids=self.admin_user_ids,
             )
+        else:
+            person = await look_up(
+                data["session"], telegram_user_id=user.id, admin_user_ids=self.admin_user_ids
+            )
+            if person is not None:
+                data["person"] = person
         return await handler(event, data)

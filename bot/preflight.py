@@ -20,6 +20,12 @@ def describe(error: BaseException) -> str:
 
 async def check_database(database: Database) -> None:
     """Fails clearly if the database cannot be reached."""
+    folder = database.sqlite_folder
+    if folder is not None and not folder.is_dir():
+        raise StartupError(
+            f"Cannot reach the database at DATABASE_URL={database.safe_url} "
+            f"(the folder {folder} does not exist)."
+        )
     try:
         await database.ping()
     except Exception as error:

@@ -28,6 +28,9 @@ from storage.redis import connect_redis
 
 logger = logging.getLogger(__name__)
 
+HANDLER_GRACE_SECONDS = 10.0
+UPDATES_AT_ONCE = 100
+
 
 def worker_name() -> str:
     """Identifies this process in claimed rows and logs."""
@@ -121,6 +124,7 @@ class ShopWatchProcess:
                 self.bot,
                 handle_signals=False,
                 close_bot_session=False,
+                tasks_concurrency_limit=UPDATES_AT_ONCE,
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
         )
@@ -150,21 +154,70 @@ class ShopWatchProcess:
         """Whether the database and Redis answer."""
         return await health_report(self.database, self.redis)
 
+    @property
+    def failed(self) -> bool:
+        """Polling ended with an error rather than being stopped."""
+        task = self._polling
+        return (
+            task is not None
+            and task.done()
+            and not task.cancelled()
+            and (task.exception() is not None)
+        )
+
     async def stop(self) -> None:
-        """Stops serving and releases every connection."""
-        if self._polling is not None and self.dispatcher is not None:
-            if not self._polling.done():
+        """Stops serving and releases every connection, even after a partial start."""
+        for step in (
+            self._stop_polling,
+            self._stop_http,
+            self._stop_scheduler,
+            self._shutdown_webhook_dispatcher,
+            self._close_bot,
+            self._close_redis,
+            self.database.close,
+        ):
+            try:
+                await step()
+            except Exception:
+                logger.exception("while stopping (%s)", step.__name__)
+        self.stopped.set()
+
+    async def _stop_polling(self) -> None:
+        task = self._polling
+        if task is None or self.dispatcher is None:
+            return
+        if not task.done():
+            try:
                 await self.dispatcher.stop_polling()
-            await asyncio.gather(self._polling, return_exceptions=True)
+            except RuntimeError:
+                task.cancel()  # polling had not taken its lock yet
+        await asyncio.gather(task, return_exceptions=True)
+        # Let updates already being handled finish before the bot's session closes; aiogram
+        # keeps them in a private set (a handler that outlives the session would open a new
+        # one that nothing closes).
+        in_flight = set(getattr(self.dispatcher, "_handle_update_tasks", ()))
+        if in_flight:
+            _done, pending = await asyncio.wait(in_flight, timeout=HANDLER_GRACE_SECONDS)
+            for straggler in pending:
+                straggler.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _stop_http(self) -> None:
         if self._http is not None:
             await self._http.cleanup()
-        if self._webhook_started and self.dispatcher is not None:
-            await self.dispatcher.emit_shutdown(bot=self.bot)
+
+    async def _stop_scheduler(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def _shutdown_webhook_dispatcher(self) -> None:
+        if self._webhook_started and self.dispatcher is not None:
+            await self.dispatcher.emit_shutdown(bot=self.bot)
+
+    async def _close_bot(self) -> None:
         if self.bot is not None:
             await self.bot.session.close()
+
+    async def _close_redis(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
-        await self.database.close()
-        self.stopped.set()

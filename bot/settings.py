@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -35,6 +36,8 @@ EXPECTATIONS = {
     "TIMEZONE": "an IANA time zone such as Europe/London",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
     "DEMO_PORT": "a port number such as 8080",
+    "REPORT_IDLE_HOURS": "a positive number of hours such as 24",
+    "FLOOD_LIMIT_PER_MINUTE": "a whole number of updates such as 20",
 }
 
 
@@ -58,6 +61,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     log_level: str = "INFO"
     demo_port: int = Field(default=8080, ge=1, le=65535)
+    report_idle_hours: float = Field(default=24, gt=0)
+    flood_limit_per_minute: int = Field(default=20, ge=1)
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -68,15 +73,41 @@ class Settings(BaseSettings):
             raise ValueError("malformed")
         return value.strip()
 
+    @field_validator("telegram_api_url", mode="before")
+    @classmethod
+    def _api_url_default(cls, value: Any) -> Any:
+        return "https://api.telegram.org" if value in (None, "") else value
+
     @field_validator("telegram_api_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts.port  # noqa: B018 (raises on a port that is not a number in range)
+        except ValueError as error:
+            raise ValueError("malformed") from error
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("malformed")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret_and_https(self) -> Settings:
+        if self.webhook_url is None:
+            return self
+        if self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_SECRET is required when WEBHOOK_URL is set, so that only Telegram "
+                "can post updates: choose 1-256 characters from A-Z, a-z, 0-9, _ and -."
+            )
+        parts = urlsplit(self.webhook_url)
+        if parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+            raise ValueError(
+                "WEBHOOK_URL must be an https:// URL: Telegram only delivers webhooks over "
+                "HTTPS (plain http is allowed for a local Bot API server on this machine)."
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -174,6 +205,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
-        variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        if not first["loc"]:
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from None
+        variable = str(first["loc"][0]).upper()
         expected = EXPECTATIONS.get(variable, "a valid value")
         raise ConfigError(f"{variable} is not valid: expected {expected}.") from None

@@ -10,9 +10,9 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, ChatMember
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.preflight import StartupError, describe
-from core.enums import BotGroupStatus
+from core.enums import BotGroupStatus, Role
 from core.groups import REQUIRED_RIGHTS, missing_rights
-from core.menu import DESCRIPTIONS, Action
+from core.menu import DESCRIPTIONS, Action, actions_for
 from storage.repositories import groups as groups_repo
 
 logger = logging.getLogger(__name__)
@@ -34,16 +34,14 @@ async def check_telegram(bot: Bot, api_url: str) -> User:
         raise StartupError(f"The Telegram Bot API refused getMe ({error.message}).") from None
 
 
-COMMAND_ORDER = (Action.HELP, Action.PRIVACY)
-
-
 async def register_commands(bot: Bot, actions: frozenset[Action]) -> None:
     """Publishes the command menu that private chats show."""
+    # Everyone sees the resident's commands; coordinators reach theirs from /start.
+    everyone = actions_for({Role.RESIDENT}, is_admin=False, available=actions)
     commands = [BotCommand(command="start", description="Main menu")]
     commands += [
         BotCommand(command=action.value, description=DESCRIPTIONS[action][:256])
-        for action in Action
-        if action in actions
+        for action in everyone
     ]
     commands.append(BotCommand(command="cancel", description="Stop what you are doing"))
     await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())

@@ -52,3 +52,21 @@ async def identify(
         roles=frozenset(roles) | {Role.RESIDENT},
         is_admin=telegram_user_id in admin_user_ids,
     )
+
+
+async def look_up(
+    session: AsyncSession, *, telegram_user_id: int, admin_user_ids: tuple[int, ...]
+) -> PersonContext | None:
+    """The person if they have talked to the bot before; records nothing."""
+    async with session.begin():
+        person = await people_repo.by_telegram_id(session, telegram_user_id)
+        if person is None:
+            return None
+        roles = await people_repo.approved_roles(session, person.id)
+    return PersonContext(
+        id=person.id,
+        telegram_user_id=telegram_user_id,
+        full_name=person.full_name,
+        roles=frozenset(roles) | {Role.RESIDENT},
+        is_admin=telegram_user_id in admin_user_ids,
+    )

@@ -74,9 +74,9 @@ def privacy_notice(
             "months after the last linked incident; personal details in resident reports "
             f"for {report_retention_months} months. Then it is deleted, photos included.",
             "",
-            "Your rights: /mydata gets you a copy of everything we hold about you, and "
-            "/deleteme erases it. A coordinator answers subject access requests within one "
-            "month. You can also complain to the Information Commissioner's Office (ico.org.uk).",
+            "Your rights: you can ask your scheme coordinator for a copy of everything we hold "
+            "about you, or for it to be erased; they must answer within one month. You can "
+            "also complain to the Information Commissioner's Office (ico.org.uk).",
         ]
     )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import cancel, errors, groups, help, privacy, start
+from handlers import cancel, errors, fallback, groups, help, privacy, start
+from handlers.reports import intake, mine, queue
 
 
 def get_routers() -> list[Router]:
     """Fresh routers for one dispatcher, /cancel first so it wins from any conversation state."""
-    modules = (cancel, errors, start, help, privacy, groups)
+    modules = (cancel, errors, start, help, privacy, groups, intake, mine, queue, fallback)
     return [module.create_router() for module in modules]

@@ -14,7 +14,8 @@ from core.errors import AppError
 logger = logging.getLogger(__name__)
 
 SORRY = (
-    "Sorry, something went wrong on our side and that last step was not saved. Please try it again."
+    "Sorry, something went wrong on our side. Please try that again; anything you had "
+    "already confirmed is safe."
 )
 
 

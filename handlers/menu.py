@@ -6,7 +6,9 @@ from core.menu import Action, actions_for
 from core.people import PersonContext
 
 # The main-menu actions this deployment serves; each feature adds its own as it lands.
-AVAILABLE_ACTIONS: frozenset[Action] = frozenset({Action.HELP, Action.PRIVACY})
+AVAILABLE_ACTIONS: frozenset[Action] = frozenset(
+    {Action.HELP, Action.PRIVACY, Action.REPORT, Action.MY_REPORTS, Action.REPORTS}
+)
 
 
 def offered_actions(person: PersonContext) -> list[Action]:

@@ -58,11 +58,6 @@ async def privacy_button(query: CallbackQuery) -> None:
         await query.message.answer(texts.privacy_notice())
 
 
-async def unavailable_button(query: CallbackQuery) -> None:
-    """Answers a menu button this deployment no longer offers (an old message)."""
-    await query.answer("That option is not available any more. Send /start for the menu.")
-
-
 def create_router() -> Router:
     """A fresh router with this module's handlers."""
     router = Router(name=__name__)
@@ -71,5 +66,4 @@ def create_router() -> Router:
     router.message.register(start, CommandStart())
     router.callback_query.register(help_button, MenuCallback.filter(F.action == Action.HELP))
     router.callback_query.register(privacy_button, MenuCallback.filter(F.action == Action.PRIVACY))
-    router.callback_query.register(unavailable_button, MenuCallback.filter())
     return router

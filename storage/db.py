@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -32,6 +33,14 @@ class Database:
     def is_sqlite(self) -> bool:
         """True for the embedded SQLite store."""
         return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_folder(self) -> Path | None:
+        """The folder an SQLite file lives in (None for PostgreSQL or in-memory SQLite)."""
+        name = self.url.database
+        if not self.is_sqlite or not name or name == ":memory:":
+            return None
+        return Path(name).parent
 
     @property
     def safe_url(self) -> str:

@@ -65,6 +65,7 @@ class Base(DeclarativeBase):
         time: Time(),
         dict[str, Any]: JSON(),
         list[str]: JSON(),
+        list[int]: JSON(),
         float: Float(),
         bool: Boolean(),
         str: Text(),
@@ -214,12 +215,14 @@ class Report(Base):
     location_text: Mapped[str | None] = mapped_column(String(256))
     postcode: Mapped[str | None] = mapped_column(String(16))
     occurred_at: Mapped[datetime]
+    occurred_label: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str]
     anonymous: Mapped[bool] = mapped_column(default=False)
     contact_allowed: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus))
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
     personal_data_purged_at: Mapped[datetime | None]
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -234,6 +237,27 @@ class Report(Base):
         Index(None, "status", "category"),
         Index(None, "reporter_id", "category", "created_at"),
     )
+
+
+class CaseReview(Base):
+    """An ASB Case Review (Community Trigger) threshold met, flagged to the coordinators."""
+
+    __tablename__ = "case_reviews"
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True)
+    scheme_id: Mapped[int | None] = mapped_column(ForeignKey("schemes.id", ondelete="SET NULL"))
+    route: Mapped[str] = mapped_column(String(16))
+    category: Mapped[ReportCategory] = mapped_column(enum_column(ReportCategory))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    anchor_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL")
+    )
+    report_ids: Mapped[list[int]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(32), default="flagged")
+    flagged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+
+    __table_args__ = (Index(None, "route", "category", "flagged_at"),)
 
 
 class ReportPhoto(Base):

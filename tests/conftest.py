@@ -27,9 +27,32 @@ from tests.support.backends import (
 )
 from tests.support.live import LiveBot, running_bot
 
+SETTINGS_VARIABLES = (
+    "BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
+    "ADMIN_USER_IDS",
+    "TIMEZONE",
+    "LOG_LEVEL",
+    "DEMO_PORT",
+    "REPORT_IDLE_HOURS",
+    "FLOOD_LIMIT_PER_MINUTE",
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     network_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see none of the developer's own ShopWatch settings."""
+    for variable in SETTINGS_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 
 from bot import __version__
+from storage.migrate import head_revision
+from tests.conftest import SETTINGS_VARIABLES
+
+TOKEN = "123456:SECRETsecretSECRET"
 
 
 def shopwatch(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))}
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    # Never the real Telegram, even if a check were reordered: nothing listens on port 9.
+    clean["TELEGRAM_API_URL"] = "http://127.0.0.1:9"
     clean.update(env)
-    clean.pop("DATABASE_URL", None) if "DATABASE_URL" not in env else None
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
@@ -36,8 +41,7 @@ def test_run_against_an_unreachable_telegram_fails_in_one_line(tmp_path: Path) -
     result = shopwatch(
         "run",
         cwd=tmp_path,
-        BOT_TOKEN="123:abc",
-        TELEGRAM_API_URL="http://127.0.0.1:9",
+        BOT_TOKEN=TOKEN,
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
     )
 
@@ -46,7 +50,7 @@ def test_run_against_an_unreachable_telegram_fails_in_one_line(tmp_path: Path) -
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("shopwatch: Cannot reach the Telegram Bot API at TELEGRAM_API_URL=")
-    assert "123:abc" not in result.stderr
+    assert TOKEN.split(":")[1] not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -77,6 +81,14 @@ def test_run_with_a_bad_database_fails_in_one_line(
     assert "pw@" not in result.stderr
 
 
+def test_run_without_a_token_says_what_to_set(tmp_path: Path) -> None:
+    result = shopwatch("run", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("shopwatch: BOT_TOKEN is not set")
+    assert "shopwatch demo" in result.stderr
+
+
 def test_db_upgrade_then_current(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
 
@@ -84,7 +96,7 @@ def test_db_upgrade_then_current(tmp_path: Path) -> None:
     upgraded = shopwatch("db", "upgrade", cwd=tmp_path, DATABASE_URL=url)
     assert upgraded.returncode == 0, upgraded.stderr
     current = shopwatch("db", "current", cwd=tmp_path, DATABASE_URL=url)
-    assert current.stdout.startswith("0001")
+    assert current.stdout.startswith(str(head_revision()))
 
     downgraded = shopwatch("db", "downgrade", "base", cwd=tmp_path, DATABASE_URL=url)
     assert downgraded.returncode == 0, downgraded.stderr

@@ -52,6 +52,7 @@ async def start_demo(folder: Path) -> AsyncIterator[RunningDemo]:
         "-m",
         "bot",
         "run",
+        "--demo-without-token",
         cwd=folder,
         env=env,
         stdout=asyncio.subprocess.PIPE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.fsm.state import State, StatesGroup
 from sqlalchemy import select
 
@@ -11,7 +12,8 @@ from core.enums import BotGroupStatus, MembershipStatus, Role
 from storage.db import Database
 from storage.models import Person, TelegramGroup
 from tests.support import factories
-from tests.support.live import LiveBot
+from tests.support.backends import Backend
+from tests.support.live import LiveBot, running_bot
 
 ALL_RIGHTS = {
     "can_delete_messages": True,
@@ -29,7 +31,7 @@ async def test_start_greets_a_newcomer_and_offers_their_actions(live: LiveBot) -
 
     assert "Hello Amira, this is ShopWatch." in reply.body
     assert "In an emergency call 999; for non-emergency crime call 101." in reply.body
-    assert reply.buttons == [["Help", "Privacy"]]
+    assert reply.buttons == [["Report a problem", "My reports"], ["Help", "Privacy"]]
 
 
 async def test_start_records_the_person_once(live: LiveBot, database: Database) -> None:
@@ -47,7 +49,8 @@ async def test_the_command_menu_is_published_at_start_up(live: LiveBot) -> None:
     bot = (await live.sandbox.bots())[0]
     published = {command["command"] for scope in bot["commands"] for command in scope["commands"]}
 
-    assert {"start", "help", "privacy", "cancel"} <= published
+    assert {"start", "report", "myreports", "help", "privacy", "cancel"} <= published
+    assert "reports" not in published, "coordinator commands stay out of everyone's menu"
 
 
 async def test_help_button_lists_the_commands(live: LiveBot) -> None:
@@ -68,7 +71,14 @@ async def test_help_command_lists_the_same(live: LiveBot) -> None:
 async def test_privacy_explains_storage_retention_and_rights(live: LiveBot) -> None:
     reply = await (await live.person("Dee")).says("/privacy")
 
-    for promise in ("What we store", "Who sees it", "12 months", "/mydata", "/deleteme"):
+    for promise in (
+        "What we store",
+        "Who sees it",
+        "12 months",
+        "a copy of everything",
+        "erased",
+        "within one month",
+    ):
         assert promise in reply.body
 
 
@@ -257,7 +267,8 @@ async def test_removing_the_bot_is_recorded_silently(live: LiveBot, database: Da
             return stored is not None and stored.bot_status == BotGroupStatus.LEFT
 
     await live.eventually(recorded_as_left)
-    await live.sandbox.assert_no_message(group.id, within=0.5)
+    transcript = await live.sandbox.transcript(group.id)
+    assert [m.body for m in transcript if m.from_bot][-1].startswith("I have every admin right")
 
 
 async def test_help_in_a_group_points_to_private_chat(live: LiveBot) -> None:
@@ -271,12 +282,45 @@ async def test_help_in_a_group_points_to_private_chat(live: LiveBot) -> None:
     assert "I work in private chat" in reply.body
 
 
-async def test_a_command_for_another_bot_is_ignored(live: LiveBot) -> None:
+async def test_a_command_for_another_bot_is_refused_clearly(live: LiveBot) -> None:
     tia = await live.person("Tia")
 
-    await live.sandbox.send_text(tia.id, "/help@someotherbot")
+    reply = await tia.says("/help@someotherbot")
 
-    await tia.hears_nothing()
+    assert (
+        reply.body
+        == "That command is addressed to @someotherbot, not to me. Send /help to see mine."
+    )
+
+
+async def test_an_approved_trader_is_greeted_as_a_member(live: LiveBot, database: Database) -> None:
+    wes = await live.person("Wes")
+    async with database.sessions() as session:
+        scheme = await factories.scheme(session)
+        await factories.member(
+            session, telegram_user_id=wes.id, scheme_id=scheme.id, role=Role.TRADER
+        )
+
+    assert "You are an approved Shop Watch member." in (await wes.says("/start")).body
+
+
+async def test_group_members_who_never_talk_to_the_bot_are_not_recorded(
+    live: LiveBot, database: Database
+) -> None:
+    xan = await live.person("Xan")
+    bystander = await live.person("Bystander")
+    group = await live.group("Market Square", creator=xan)
+    await live.sandbox.join(group.id, bystander.id)
+    await xan.adds_bot_to(group, rights=ALL_RIGHTS)
+    await live.next_in_group(group)
+
+    await live.sandbox.send_text(bystander.id, "Anyone seen the delivery van?", chat_id=group.id)
+    await live.sandbox.send_text(xan.id, f"/help@{live.server.username}", chat_id=group.id)
+    await live.next_in_group(group)
+
+    async with database.sessions() as session:
+        names = set((await session.execute(select(Person.full_name))).scalars())
+    assert "Bystander" not in names
 
 
 async def test_when_telegram_fails_mid_reply_the_person_gets_an_apology(live: LiveBot) -> None:
@@ -285,7 +329,7 @@ async def test_when_telegram_fails_mid_reply_the_person_gets_an_apology(live: Li
 
     reply = await uma.says("/start")
 
-    assert "something went wrong on our side and that last step was not saved" in reply.body
+    assert reply.body.startswith("Sorry, something went wrong on our side. Please try that again")
 
 
 async def test_a_group_that_belongs_to_a_scheme_is_recognised(
@@ -305,3 +349,14 @@ async def test_a_group_that_belongs_to_a_scheme_is_recognised(
     async with database.sessions() as session:
         stored = await session.get(TelegramGroup, group.id)
     assert stored is not None and stored.scheme_id == scheme.id
+
+
+async def test_stopping_right_after_starting_releases_everything(backend: Backend) -> None:
+    for mode in ("polling", "webhook"):
+        async with running_bot(backend, mode=mode) as live:
+            await live.process.stop()
+            assert live.process.stopped.is_set()
+            assert live.process.bot is not None
+            session = live.process.bot.session
+            assert isinstance(session, AiohttpSession)
+            assert session._session is None or session._session.closed

@@ -27,6 +27,7 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("ADMIN_USER_IDS", "11, 22,33")
     monkeypatch.setenv("DATABASE_URL", "postgresql://shop@db:5432/shopwatch")
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram/")
+    monkeypatch.setenv("WEBHOOK_SECRET", "long_random-secret")
 
     settings = load_settings(_env_file=None)
 
@@ -44,6 +45,7 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("BOT_TOKEN", "not-a-token", "BOT_TOKEN is not valid: expected a token from @BotFather"),
         ("BOT_TOKEN", "123456:bad token!", "BOT_TOKEN is not valid"),
         ("TELEGRAM_API_URL", "api.telegram.org", "TELEGRAM_API_URL is not valid"),
+        ("TELEGRAM_API_URL", "http://127.0.0.1:99999", "TELEGRAM_API_URL is not valid"),
         ("DATABASE_URL", "mysql://root@localhost/x", "DATABASE_URL is not valid"),
         ("DATABASE_URL", "::::", "DATABASE_URL is not valid"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL is not valid"),
@@ -89,3 +91,25 @@ def test_dotenv_file_is_read(tmp_path: object, monkeypatch: pytest.MonkeyPatch) 
 
     assert settings.timezone == "Europe/Dublin"
     assert settings.admin_user_ids == (5,)
+
+
+def test_an_empty_api_url_means_the_real_telegram(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_API_URL", "")
+    assert load_settings(_env_file=None).telegram_api_url == "https://api.telegram.org"
+
+
+def test_a_webhook_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+
+    with pytest.raises(ConfigError, match="^WEBHOOK_SECRET is required when WEBHOOK_URL is set"):
+        load_settings(_env_file=None)
+
+
+def test_a_webhook_must_be_https_except_on_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    monkeypatch.setenv("WEBHOOK_URL", "http://bot.example.org/telegram")
+    with pytest.raises(ConfigError, match="^WEBHOOK_URL must be an https:// URL"):
+        load_settings(_env_file=None)
+
+    monkeypatch.setenv("WEBHOOK_URL", "http://127.0.0.1:8443/telegram")
+    assert load_settings(_env_file=None).uses_webhook

@@ -66,3 +66,39 @@ async def approved_roles(session: AsyncSession, person_id: int) -> set[Role]:
         .distinct()
     )
     return set(result.scalars())
+
+
+async def coordinator_chat_ids(session: AsyncSession, scheme_id: int | None) -> list[int]:
+    """Telegram ids of a scheme's approved coordinators (every scheme's when None)."""
+    query = (
+        select(Person.telegram_user_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.role == Role.COORDINATOR,
+            Membership.status == MembershipStatus.APPROVED,
+            Person.telegram_user_id.is_not(None),
+        )
+        .distinct()
+    )
+    if scheme_id is not None:
+        query = query.where(Membership.scheme_id == scheme_id)
+    return [int(value) for value in (await session.execute(query)).scalars() if value]
+
+
+async def coordinated_scheme_ids(session: AsyncSession, person_id: int) -> list[int]:
+    """The schemes in which this person is an approved coordinator."""
+    result = await session.execute(
+        select(Membership.scheme_id).where(
+            Membership.person_id == person_id,
+            Membership.role == Role.COORDINATOR,
+            Membership.status == MembershipStatus.APPROVED,
+        )
+    )
+    return list(result.scalars())
+
+
+async def telegram_id(session: AsyncSession, person_id: int) -> int | None:
+    """The Telegram id of a person, if they have one."""
+    return (
+        await session.execute(select(Person.telegram_user_id).where(Person.id == person_id))
+    ).scalar_one_or_none()

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.process import ShopWatchProcess
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from sandbox.client import Message, SandboxClient, SandboxGroup, SandboxUser
 from sandbox.server import SandboxServer
 from sandbox.state import SandboxConfig
 from tests.support.backends import Backend
+from tests.support.clock import MovableClock
 
 WEBHOOK_SECRET = "dialogue-test-secret_42"
 REPLY_TIMEOUT = 10.0
@@ -36,6 +37,16 @@ class LiveBot:
     process: ShopWatchProcess
     mode: str
     backend: Backend
+    settings: Settings
+    clock: MovableClock
+
+    async def restart(self) -> None:
+        """Stops the bot process and starts a fresh one on the same storage, like a redeploy."""
+        await self.process.stop()
+        self.process = ShopWatchProcess(
+            self.settings, clock=self.clock, redis_prefix=self.backend.redis_prefix
+        )
+        await self.process.start()
 
     async def person(self, first_name: str, *, user_id: int | None = None) -> Person:
         """Someone with a Telegram account who can talk to the bot."""
@@ -89,6 +100,28 @@ class Person:
         """The bot's next message in this person's private chat."""
         return await self.live.sandbox.wait_for_message(self.id, timeout=REPLY_TIMEOUT)
 
+    async def replies_until(self, text: str) -> list[Message]:
+        """The bot's messages up to and including the first that contains `text`."""
+        seen = [await self.next_reply()]
+        while text not in seen[-1].body:
+            seen.append(await self.next_reply())
+        return seen
+
+    async def shares_location(self, latitude: float, longitude: float) -> Message:
+        """Shares a location pin and returns the bot's first reply."""
+        await self.live.sandbox.send_location(self.id, latitude, longitude)
+        return await self.next_reply()
+
+    async def sends_photos(self, count: int, caption: str | None = None) -> Message:
+        """Sends one photo, or an album of `count`, and returns the bot's first reply."""
+        await self.live.sandbox.send_photo(self.id, count=count, caption=caption)
+        return await self.next_reply()
+
+    async def sends_sticker(self) -> Message:
+        """Sends a sticker and returns the bot's first reply."""
+        await self.live.sandbox.send_sticker(self.id)
+        return await self.next_reply()
+
     async def presses(self, label: str, on: Message) -> Message:
         """Presses a button under a message and returns the bot's next reply."""
         await self.press(label, on)
@@ -102,8 +135,13 @@ class Person:
         return await self.live.sandbox.wait_for_callback_answer(query_id, timeout=REPLY_TIMEOUT)
 
     async def hears_nothing(self) -> None:
-        """Asserts the bot sends this person nothing more (waits briefly: an absence)."""
-        await self.live.sandbox.assert_no_message(self.id, within=0.5)
+        """Asserts the bot sent this person nothing more, using /help as a sentinel.
+
+        One person's updates are handled in order, so if the next reply is the help text,
+        nothing else was on its way.
+        """
+        reply = await self.says("/help")
+        assert reply.body.startswith("Here is what I can do for you:"), reply.body
 
     async def adds_bot_to(self, group: SandboxGroup, *, rights: dict[str, bool] | None) -> None:
         """Adds the bot to a group: as an admin with `rights`, or as a plain member (None)."""
@@ -114,7 +152,11 @@ class Person:
 
 @asynccontextmanager
 async def running_bot(
-    backend: Backend, *, mode: str, admin_user_ids: tuple[int, ...] = ()
+    backend: Backend,
+    *,
+    mode: str,
+    admin_user_ids: tuple[int, ...] = (),
+    **overrides: Any,
 ) -> AsyncIterator[LiveBot]:
     """Starts a sandbox and the real bot against it; stops both afterwards."""
     server = SandboxServer(
@@ -129,17 +171,32 @@ async def running_bot(
         "redis_url": backend.redis_url,
         "webhook_listen": f"127.0.0.1:{port}",
         "admin_user_ids": ",".join(str(i) for i in admin_user_ids),
+        # Tests type faster than any person; the flood-limit tests set their own limit.
+        "flood_limit_per_minute": 10_000,
     }
+    values.update(overrides)
     if mode == "webhook":
         values["webhook_url"] = f"http://127.0.0.1:{port}/telegram"
         values["webhook_secret"] = WEBHOOK_SECRET
     settings = load_settings(_env_file=None, **values)
-    process = ShopWatchProcess(settings, redis_prefix=backend.redis_prefix)
+    clock = MovableClock()
     sandbox = SandboxClient(server.base_url)
+    # People answer at human speed; tests answer at once. Private-chat pacing is relaxed here
+    # so functional tests stay quick; the pacing tests switch Telegram's real limits back on.
+    await sandbox.set_limits(private_per_second=50.0, private_burst=50)
+    live = LiveBot(
+        server,
+        sandbox,
+        ShopWatchProcess(settings, clock=clock, redis_prefix=backend.redis_prefix),
+        mode,
+        backend,
+        settings,
+        clock,
+    )
     try:
-        await process.start()
-        yield LiveBot(server, sandbox, process, mode, backend)
+        await live.process.start()
+        yield live
     finally:
-        await process.stop()
+        await live.process.stop()
         await sandbox.close()
         await server.stop()

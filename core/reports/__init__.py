@@ -1,0 +1,1 @@
+"""Resident reports: intake, routing, case reviews, status and history."""

@@ -1,0 +1,1 @@
+"""Resident reports: the guided intake, residents' own reports, and the coordinators' queue."""
