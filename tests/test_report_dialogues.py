@@ -383,3 +383,56 @@ async def test_too_many_photos_and_photos_as_files(live: LiveBot) -> None:
 
     await live.sandbox.send_document(tim.id, file_name="IMG_2041.jpg")
     assert "not as files" in (await tim.next_reply()).body
+
+
+async def test_submit_on_an_out_of_date_summary_shows_the_latest_instead(
+    live: LiveBot, database: Database
+) -> None:
+    uma = await live.person("Uma")
+    old_summary = await to_review(uma)
+    edit = await uma.presses("Edit what happened", on=old_summary)
+    assert edit.body.startswith("What happened?")
+    new_summary = await uma.says("Bottles thrown at the bus shelter, glass everywhere")
+
+    refused = await uma.press("Submit", old_summary)
+    latest = await uma.next_reply()
+
+    assert refused["text"].startswith("That summary is out of date")
+    assert latest.body == new_summary.body
+    assert await report_count(database) == 0
+    assert (await uma.presses("Submit", on=latest)).body.startswith("Thank you.")
+    async with database.sessions() as session:
+        report = (await session.execute(select(Report))).scalar_one()
+    assert report.description.startswith("Bottles thrown")
+
+
+async def test_an_unknown_category_is_refused_and_asked_again(
+    live: LiveBot, database: Database
+) -> None:
+    vi = await live.person("Vi")
+    intro = await vi.says("/report")
+    flow = next(
+        button["callback_data"].split(":")[-1]
+        for row in (intro.reply_markup or {})["rows"]
+        for button in row
+        if "callback_data" in button
+    )
+
+    query = await live.sandbox.press(
+        vi.id, intro.message_id, data=f"r1:cat:burglary:{flow}", forged=True
+    )
+    answer = await live.sandbox.wait_for_callback_answer(query)
+
+    assert "isn't one of the categories" in str(answer.get("text"))
+    subtypes = await vi.presses("Noise", on=intro)
+    assert subtypes.body == "Which of these fits best?"
+
+
+async def test_an_impossible_location_pin_is_refused(live: LiveBot, database: Database) -> None:
+    wyn = await live.person("Wyn")
+    await to_location(wyn)
+
+    refused = await wyn.shares_location(95.0, 200.0)
+
+    assert refused.body.startswith("That location pin isn't valid")
+    assert (await wyn.shares_location(52.2, 0.12)).body.startswith("Got it: pin at")

@@ -49,6 +49,9 @@ EXPIRED = (
 )
 CANCELLED = "Report cancelled. Nothing was filed. Send /report whenever you want to start again."
 STALE_BUTTON = "That button belongs to an earlier message. Please use the latest one."
+OLD_SUMMARY = (
+    "That summary is out of date: you changed the report since. Here is the latest one to check."
+)
 NO_REPORT_IN_PROGRESS = (
     "That report is no longer in progress (it was cancelled, expired, or interrupted by a "
     "restart), so nothing was filed from it. Send /report to start again."

@@ -185,6 +185,10 @@ async def on_step(
         return
     assert current is not None
     if callback_data.step == Step.SUBMIT:
+        if callback_data.value != str(data.get("review_revision")):
+            await query.answer(texts.OLD_SUMMARY, show_alert=True)
+            await ask(ReportFlow.review, message, state, tz=settings.tz)
+            return
         await query.answer()
         await submit(message, state, session, person, settings, clock, callback_data.flow)
         return

@@ -137,10 +137,13 @@ def contact_keyboard(flow: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def review_keyboard(flow: str) -> InlineKeyboardMarkup:
-    """Submit, an Edit button for each part, and Cancel."""
+def review_keyboard(flow: str, revision: int) -> InlineKeyboardMarkup:
+    """Submit (for this version of the summary only), an Edit button for each part, Cancel."""
     builder = InlineKeyboardBuilder()
-    builder.button(text="Submit", callback_data=ReportStepCallback(step=Step.SUBMIT, flow=flow))
+    builder.button(
+        text="Submit",
+        callback_data=ReportStepCallback(step=Step.SUBMIT, value=str(revision), flow=flow),
+    )
     for field, label in EDITABLE:
         builder.button(
             text=label, callback_data=ReportStepCallback(step=Step.EDIT, value=field, flow=flow)
@@ -175,7 +178,10 @@ async def ask(step: State, message: Message, state: FSMContext, *, tz: Any) -> N
     elif step == ReportFlow.contact:
         await message.answer(texts.ASK_CONTACT, reply_markup=contact_keyboard(flow))
     elif step == ReportFlow.review:
-        await message.answer(texts.review(draft, tz), reply_markup=review_keyboard(flow))
+        # Each summary gets a number: Submit on an older summary must not file newer answers.
+        revision = int(data.get("review_revision", 0)) + 1
+        await state.update_data(review_revision=revision)
+        await message.answer(texts.review(draft, tz), reply_markup=review_keyboard(flow, revision))
 
 
 async def acknowledge(message: Message, text: str) -> None:
