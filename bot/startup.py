@@ -49,33 +49,38 @@ async def register_commands(bot: Bot, actions: frozenset[Action]) -> None:
 
 async def check_linked_groups(bot: Bot, sessions: async_sessionmaker[AsyncSession]) -> list[str]:
     """Re-checks the bot's rights in every scheme group; returns one warning per problem."""
-    warnings: list[str] = []
     async with sessions() as session, session.begin():
-        for group in await groups_repo.linked_to_schemes(session):
-            try:
-                member = await bot.get_chat_member(group.chat_id, bot.id)
-            except TelegramAPIError as error:
-                warnings.append(
-                    f"Group {group.title!r} ({group.chat_id}): cannot check it ({error.message}); "
-                    "add the bot back to the group as an admin."
-                )
-                continue
-            status = BotGroupStatus(
-                "administrator" if member.status == "creator" else member.status
+        groups = [(g.chat_id, g.title) for g in await groups_repo.linked_to_schemes(session)]
+    warnings: list[str] = []
+    findings: dict[int, tuple[BotGroupStatus, tuple[str, ...]]] = {}
+    for chat_id, title in groups:
+        try:
+            member = await bot.get_chat_member(chat_id, bot.id)
+        except TelegramAPIError as error:
+            warnings.append(
+                f"Group {title!r} ({chat_id}): cannot check it ({error.message}); "
+                "add the bot back to the group as an admin."
             )
-            rights = (
-                {right: bool(getattr(member, right, False)) for right in REQUIRED_RIGHTS}
-                if isinstance(member, ChatMemberAdministrator)
-                else {}
+            continue
+        status = BotGroupStatus("administrator" if member.status == "creator" else member.status)
+        rights = (
+            {right: bool(getattr(member, right, False)) for right in REQUIRED_RIGHTS}
+            if isinstance(member, ChatMemberAdministrator)
+            else {}
+        )
+        findings[chat_id] = (status, missing_rights(status, rights))
+        if findings[chat_id][1]:
+            warnings.append(
+                f"Group {title!r} ({chat_id}): the bot needs these admin rights: "
+                + "; ".join(findings[chat_id][1])
             )
-            missing = missing_rights(status, rights)
-            group.bot_status = status
-            group.missing_rights = list(missing)
-            if missing:
-                warnings.append(
-                    f"Group {group.title!r} ({group.chat_id}): the bot needs these admin rights: "
-                    + "; ".join(missing)
-                )
+    if findings:
+        async with sessions() as session, session.begin():
+            for chat_id, (status, missing) in findings.items():
+                group = await groups_repo.get(session, chat_id)
+                if group is not None:
+                    group.bot_status = status
+                    group.missing_rights = list(missing)
     for warning in warnings:
         logger.warning("%s", warning)
     return warnings

@@ -12,6 +12,7 @@ import pytest
 from bot import __version__
 from storage.migrate import head_revision
 from tests.conftest import SETTINGS_VARIABLES
+from tests.support.backends import Backend
 
 TOKEN = "123456:SECRETsecretSECRET"
 
@@ -117,3 +118,26 @@ def test_check_reports_each_part(tmp_path: Path) -> None:
     assert "database  ok:" in result.stdout
     assert "redis     not configured" in result.stdout
     assert "telegram  FAILED: Cannot reach the Telegram Bot API" in result.stdout
+
+
+async def test_check_against_a_working_deployment_says_ok(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import _check
+    from bot.settings import load_settings
+    from sandbox.server import SandboxServer
+
+    async with SandboxServer() as server:
+        settings = load_settings(
+            _env_file=None,
+            bot_token=server.token,
+            telegram_api_url=server.base_url,
+            database_url=backend.database_url,
+            redis_url=backend.redis_url,
+        )
+        assert await _check(settings)
+
+    printed = capsys.readouterr().out
+    assert f"database  ok: {backend.database_url.split('://')[0]}" in printed
+    assert f"telegram  ok: @{server.username}" in printed
+    assert ("redis     ok" if backend.redis_url else "redis     not configured") in printed

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.fsm.state import State, StatesGroup
 from sqlalchemy import select
@@ -360,3 +362,25 @@ async def test_stopping_right_after_starting_releases_everything(backend: Backen
             session = live.process.bot.session
             assert isinstance(session, AiohttpSession)
             assert session._session is None or session._session.closed
+
+
+async def test_start_up_warns_when_a_scheme_group_lacks_rights(
+    live: LiveBot, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    yan = await live.person("Yan")
+    group = await live.group("Market Town traders", creator=yan)
+    async with database.sessions() as session:
+        scheme = await factories.scheme(session, "Market Town Shop Watch")
+        async with session.begin():
+            (await session.merge(scheme)).telegram_group_id = group.id
+    await yan.adds_bot_to(group, rights=dict(ALL_RIGHTS, can_restrict_members=False))
+    await live.next_in_group(group)
+    caplog.set_level(logging.WARNING, logger="bot.startup")
+
+    await live.restart()
+
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.startup"]
+    assert any(
+        "Market Town traders" in w and "Ban users" in w and "Pin messages" not in w
+        for w in warnings
+    ), warnings

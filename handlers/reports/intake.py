@@ -42,7 +42,7 @@ from handlers.reports.prompts import (
     photos_keyboard,
     save,
 )
-from handlers.reports.states import ReportFlow
+from handlers.reports.states import STEP_ORDER, ReportFlow
 from handlers.reports.submit import submission_key, submit
 
 EDIT_TARGETS: dict[str, State] = {
@@ -63,6 +63,10 @@ WANTS = {
 }
 
 
+def _step_named(name: str | None) -> State | None:
+    return next((step for step in STEP_ORDER if step.state == name), None)
+
+
 def _editing(data: dict[str, Any]) -> bool:
     return bool(data.get("editing"))
 
@@ -75,17 +79,7 @@ def next_step(current: State, draft: Draft, editing: bool) -> State:
         return ReportFlow.review if editing else ReportFlow.location
     if editing:
         return ReportFlow.review
-    order = [
-        ReportFlow.category,
-        ReportFlow.subtype,
-        ReportFlow.location,
-        ReportFlow.when,
-        ReportFlow.description,
-        ReportFlow.photos,
-        ReportFlow.contact,
-        ReportFlow.review,
-    ]
-    return order[order.index(current) + 1]
+    return STEP_ORDER[STEP_ORDER.index(current) + 1]
 
 
 def previous_step(current: str | None, draft: Draft, editing: bool) -> State | None:
@@ -135,7 +129,8 @@ async def start_report(
         await message.answer(
             "You have a report in progress: here is where you were. Send /cancel to discard it."
         )
-        step = next(s for s in ReportFlow.__states__ if s.state == current)
+        step = _step_named(current)
+        assert step is not None
         await ask(step, message, state, tz=settings.tz)
         return
     await state.clear()
@@ -383,7 +378,7 @@ async def unexpected(message: Message, state: FSMContext, settings: Settings) ->
     """Answers anything a step did not ask for, then asks the question again."""
     current = await state.get_state()
     await message.answer(WANTS.get(current or "", NOT_A_BUTTON))
-    step = next((s for s in ReportFlow.__states__ if s.state == current), None)
+    step = _step_named(current)
     if step is not None and current not in WANTS:
         await ask(step, message, state, tz=settings.tz)
 
