@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -43,13 +44,18 @@ def build_bot(settings: Settings, *, timeout: float = REQUEST_TIMEOUT_SECONDS) -
     )
 
 
-def build_fsm(redis: Redis | None, prefix: str) -> tuple[BaseStorage, BaseEventIsolation]:
-    """Conversation state and per-chat locking: in Redis when configured, else in memory."""
+def build_fsm(
+    redis: Redis | None, prefix: str, keep_for: timedelta
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Conversation state and per-chat locking: in Redis when configured, else in memory.
+
+    Redis forgets an abandoned conversation (and the answers in it) after `keep_for`.
+    """
     if redis is None:
         return MemoryStorage(), SimpleEventIsolation()
     key_builder = DefaultKeyBuilder(prefix=prefix, with_destiny=True)
     return (
-        RedisStorage(redis, key_builder=key_builder),
+        RedisStorage(redis, key_builder=key_builder, state_ttl=keep_for, data_ttl=keep_for),
         RedisEventIsolation(redis, key_builder=key_builder),
     )
 
@@ -67,7 +73,8 @@ class Components:
 
 def build_dispatcher(components: Components) -> Dispatcher:
     """The dispatcher with middlewares, routers and the services handlers receive."""
-    storage, isolation = build_fsm(components.redis, components.redis_prefix)
+    keep_for = timedelta(hours=components.settings.report_idle_hours) + timedelta(hours=1)
+    storage, isolation = build_fsm(components.redis, components.redis_prefix, keep_for)
     workflow: dict[str, Any] = {
         "settings": components.settings,
         "clock": components.clock,

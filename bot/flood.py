@@ -11,8 +11,9 @@ from aiogram.types import CallbackQuery, TelegramObject, Update, User
 from redis.asyncio import Redis
 
 SLOW_DOWN = (
-    "You're sending messages faster than I can keep up with. Please wait a minute, then "
-    "carry on: nothing you already sent has been lost."
+    "You're sending messages faster than I can keep up with. Please wait a minute: the "
+    "messages you send until then won't reach me, so send them again afterwards. Anything "
+    "you had already confirmed is safe."
 )
 WINDOW_SECONDS = 60
 

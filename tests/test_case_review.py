@@ -503,3 +503,18 @@ async def test_another_residents_submission_key_is_refused(database: Database) -
         await files(database, bob, NOW + timedelta(seconds=1), key="shared-key")
 
     assert await report_count(database) == 1
+
+
+async def test_the_same_words_from_different_people_in_different_towns_are_not_linked(
+    database: Database,
+) -> None:
+    people = [await resident(database, name) for name in ("Ann", "Bob", "Cat", "Dee", "Eve")]
+    towns = ["CB1 2AB", "OX1 1AA", "LS1 4AP", "M1 1AE", "B1 1BB"]
+    filed = [
+        await files(database, person, NOW + timedelta(hours=n), postcode=town, place="The park")
+        for n, (person, town) in enumerate(zip(people, towns, strict=True))
+    ]
+
+    assert all(outcome.cluster_size == 1 for outcome in filed)
+    assert filed[-1].case_review is None
+    assert await case_reviews(database) == []

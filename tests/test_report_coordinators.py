@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -254,10 +254,10 @@ async def test_a_status_change_and_its_note_reach_the_reporter(
 
     prompt = await cora.presses("Under review", on=details)
     assert prompt.body == (
-        f"Setting {reference} to Under review. Type a note for the reporter (they will see "
-        "it), or press No note."
+        f"Setting {reference} to Under review. Type a note (the reporter will see it), or "
+        "press No note."
     )
-    assert prompt.buttons == [["No note"]]
+    assert prompt.buttons == [["No note", "Cancel"]]
     done = await cora.says("PCSOs will patrol the gardens this week")
     assert done.body == f"{reference}: now Under review. 1 reporter(s) notified."
 
@@ -487,3 +487,44 @@ async def test_linked_reports_are_shown_together_and_updated_together(
 
     assert (await dan.next_reply()).body == f"Update on your report {dans}: Under review."
     assert (await eve.next_reply()).body == f"Update on your report {eves}: Under review."
+
+
+async def test_a_status_change_can_be_cancelled_or_left_to_lapse(
+    live: LiveBot, database: Database
+) -> None:
+    cora = await coordinator(live, database)
+    dan = await live.person("Dan")
+    reference = reference_in(await files_report(dan))
+    new = await cora.next_reply()
+    details = await cora.presses(f"Open {reference}", on=new)
+
+    prompt = await cora.presses("Under review", on=details)
+    cancelled = await cora.presses("Cancel", on=prompt)
+    assert cancelled.body == "Status change cancelled; the report is unchanged."
+
+    await cora.presses("Closed - no further action", on=details)
+    live.clock.advance(timedelta(minutes=31))
+    lapsed = await cora.says("Sorted now")
+    assert lapsed.body.startswith("That status change was left waiting too long")
+    assert "Sorted now" not in (await cora.says("/help")).body
+    assert "Status: Received" in (await cora.presses(f"Open {reference}", on=new)).body
+    await dan.hears_nothing()
+
+
+async def test_a_resident_cannot_open_someone_elses_report(
+    live: LiveBot, database: Database
+) -> None:
+    dan = await live.person("Dan")
+    eve = await live.person("Eve")
+    filed = await filed_for(database, dan)
+    listing = await eve.says("/myreports")
+    assert listing.body.startswith("You have not filed any reports yet")
+    await eve.says("/help")
+    menu = await eve.says("/start")
+
+    query = await live.sandbox.press(
+        eve.id, menu.message_id, data=f"r1m:{filed.report_id}", forged=True
+    )
+    answer = await live.sandbox.wait_for_callback_answer(query)
+
+    assert answer.get("text") == "You can only open your own reports."

@@ -147,7 +147,7 @@ async def test_a_future_time_is_refused_and_a_typed_time_is_read(live: LiveBot) 
     await to_when(gil)
 
     refused = await gil.says("tomorrow at 9pm")
-    assert "couldn't read that" in refused.body or "future" in refused.body
+    assert "future" in refused.body
     future = await gil.says("01/01/2099 10:00")
     assert "future" in future.body
 
@@ -257,11 +257,11 @@ async def test_every_part_can_be_edited_from_the_summary(live: LiveBot, database
     assert "When: Yesterday" in summary.body
 
     photos = await max_.presses("Edit photos", on=summary)
+    assert "Would you like to add photos?" in photos.body
     added = await max_.sends_photos(1)
     assert added.body.startswith("1 of up to 5 photos added")
     summary = await max_.presses("Done", on=added)
     assert "Photos: 1 attached" in summary.body
-    assert photos
 
     contact = await max_.presses("Edit contact", on=summary)
     summary = await max_.presses("Keep me anonymous (no updates)", on=contact)
@@ -436,3 +436,72 @@ async def test_an_impossible_location_pin_is_refused(live: LiveBot, database: Da
 
     assert refused.body.startswith("That location pin isn't valid")
     assert (await wyn.shares_location(52.2, 0.12)).body.startswith("Got it: pin at")
+
+
+async def test_back_on_an_older_message_changes_nothing(live: LiveBot) -> None:
+    abe = await live.person("Abe")
+    when = await to_when(abe)
+    description = await abe.presses("Just now", on=when)
+    photos = await abe.says(DESCRIPTION)
+
+    answer = await abe.press("Back", when)
+
+    assert "earlier message" in str(answer.get("text"))
+    assert (await abe.presses("Back", on=photos)).body.startswith("What happened?")
+    assert description
+
+
+async def test_back_from_the_summary_and_from_an_edit(live: LiveBot) -> None:
+    bea = await live.person("Bea")
+    summary = await to_review(bea)
+
+    contact = await bea.presses("Back", on=summary)
+    assert contact.body == "Can the coordinator contact you about this report?"
+    summary = await bea.presses("You may contact me", on=contact)
+
+    when = await bea.presses("Edit when", on=summary)
+    back_to_summary = await bea.presses("Back", on=when)
+    assert back_to_summary.body.startswith("Please check your report:")
+    assert "When: Just now" in back_to_summary.body
+
+
+async def test_cancel_at_the_first_two_questions_and_during_an_edit(
+    live: LiveBot, database: Database
+) -> None:
+    cal = await live.person("Cal")
+    intro = await cal.says("/report")
+    assert (await cal.presses("Cancel", on=intro)).body.startswith("Report cancelled.")
+
+    intro = await cal.says("/report")
+    subtypes = await cal.presses("Noise", on=intro)
+    assert (await cal.presses("Cancel", on=subtypes)).body.startswith("Report cancelled.")
+
+    summary = await to_review(cal)
+    edit = await cal.presses("Edit what happened", on=summary)
+    assert (await cal.presses("Cancel", on=edit)).body.startswith("Report cancelled.")
+    assert await report_count(database) == 0
+
+
+async def test_a_voice_note_is_not_taken_as_a_description(live: LiveBot) -> None:
+    dot = await live.person("Dot")
+    await to_description(dot)
+
+    await live.sandbox.send_voice(dot.id)
+
+    assert (await dot.next_reply()).body == "Please type what happened as a text message."
+
+
+async def test_yesterday_is_shown_as_a_date_after_filing(live: LiveBot) -> None:
+    eli = await live.person("Eli")
+    description = await eli.presses("Yesterday", on=await to_when(eli))
+    assert description.body.startswith("What happened?")
+    photos = await eli.says(DESCRIPTION)
+    summary = await eli.presses("You may contact me", on=await eli.presses("Skip", on=photos))
+    assert "When: Yesterday" in summary.body
+    await eli.presses("Submit", on=summary)
+
+    listing = await eli.says("/myreports")
+    details = await eli.presses(listing.buttons[0][0], on=listing)
+
+    yesterday = (live.clock.now() - timedelta(days=1)).astimezone(live.settings.tz)
+    assert f"When: {yesterday:%a %d %b %Y} (reported as yesterday)" in details.body

@@ -172,13 +172,22 @@ async def _file(
     scheme = area.scheme if area is not None else None
     rules = CaseReviewRules.from_scheme(scheme.case_review_rules if scheme else None)
     window_start = months_before(now, rules.window_months)
-    earlier = [
+    candidates = [
         other
         for other in await reports_repo.in_category_since(session, info.category, window_start)
-        if other.id != report.id and same_problem(other, report, rules.radius_m)
+        if other.id != report.id
     ]
-    cluster = await _link_cluster(session, report, earlier, now)
-    notice, flagged = await _check_case_review(session, report, earlier, rules, window_start, now)
+    nearby = [other for other in candidates if same_problem(other, report, rules.radius_m)]
+    mine_described_alike = [
+        other
+        for other in candidates
+        if other.reporter_id == reporter_id
+        and same_problem(other, report, rules.radius_m, same_words=True)
+    ]
+    cluster = await _link_cluster(session, report, nearby, now)
+    notice, flagged = await _check_case_review(
+        session, report, nearby, mine_described_alike, rules, window_start, now
+    )
     coordinators = await people_repo.coordinator_chat_ids(session, report.scheme_id)
     return Filed(
         report_id=report.id,
@@ -222,6 +231,7 @@ async def _check_case_review(
     session: AsyncSession,
     report: Report,
     same: list[Report],
+    mine_alike: list[Report],
     rules: CaseReviewRules,
     window_start: datetime,
     now: datetime,
@@ -229,11 +239,7 @@ async def _check_case_review(
     if report.category not in rules.categories:
         return None, None
     problem = [*same, report]
-    mine = [
-        other
-        for other in problem
-        if other.reporter_id == report.reporter_id and _counts_for_review(other, rules)
-    ]
+    mine = [other for other in [*mine_alike, report] if _counts_for_review(other, rules)]
     people = {other.reporter_id for other in problem if other.reporter_id is not None}
     if len(mine) >= rules.reports_by_one_person and _counts_for_review(report, rules):
         flagged = await _flag(session, "individual", report, mine, window_start, now)

@@ -79,8 +79,12 @@ def _place_key(text: str | None) -> str:
     return " ".join((text or "").lower().split())
 
 
-def same_problem(a: Located, b: Located, radius_m: float) -> bool:
-    """Same category, and within the radius, at the same postcode, or at the same place."""
+def same_problem(a: Located, b: Located, radius_m: float, *, same_words: bool = False) -> bool:
+    """Same category, and within the radius or at the same postcode.
+
+    With `same_words`, the same typed place also counts: only for one person's own reports,
+    since the same words from different people can mean different towns.
+    """
     if a.category != b.category:
         return False
     if None not in (a.latitude, a.longitude, b.latitude, b.longitude):
@@ -91,7 +95,7 @@ def same_problem(a: Located, b: Located, radius_m: float) -> bool:
     if a.postcode and a.postcode == b.postcode:
         return True
     place = _place_key(a.location_text)
-    return bool(place) and place == _place_key(b.location_text)
+    return same_words and bool(place) and place == _place_key(b.location_text)
 
 
 def months_before(moment: datetime, months: int) -> datetime:

@@ -517,6 +517,8 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When:
     context = _Context(now=_require_aware(now), tz=tz)
     words = _normalise_when(text)
     phrase = " ".join(words)
+    if any(word in ("tomorrow", "later", "next") for word in words):
+        raise InvalidInput(FUTURE_WHEN)
     if phrase in ("now", "just now", "right now"):
         return quick_when("just_now", now, tz)
     if phrase in ("earlier today", "earlier"):

@@ -91,7 +91,8 @@ async def set_status(
             targets = [
                 other
                 for other in await reports_repo.in_cluster(session, root)
-                if other.status == expected or other.id == report.id
+                if (other.status == expected and await may_review(session, person, other))
+                or other.id == report.id
             ]
         updates = []
         for target in targets:

@@ -63,6 +63,14 @@ def when_text(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%a %d %b %Y, %H:%M")
 
 
+def filed_when(report: Report, tz: ZoneInfo) -> str:
+    """When it happened, as it reads days later: "Sat 21 Nov 2026 (reported as yesterday)"."""
+    if not report.occurred_label or report.occurred_label == "Just now":
+        return when_text(report.occurred_at, tz)
+    day = report.occurred_at.astimezone(tz).strftime("%a %d %b %Y")
+    return f"{day} (reported as {report.occurred_label.lower()})"
+
+
 def _where(
     draft_place: str | None, postcode: str | None, lat: float | None, lon: float | None
 ) -> str:
@@ -144,8 +152,9 @@ def case_review_notice(notice: CaseReviewNotice, rules: CaseReviewRules) -> str:
             f"You have now reported this problem {_times(notice.count)} in {window}. If it "
             "carries on, you can ask for an ASB Case Review (also called the Community "
             "Trigger): agencies then review together how they have responded. Here it "
-            f"becomes available at {rules.reports_by_one_person} reports by you in {window}, "
-            f"or {rules.people_reporting} people reporting the same problem."
+            f"becomes available at {rules.reports_by_one_person} reports by you in {window} "
+            "(each within a month of what happened), or when "
+            f"{rules.people_reporting} people report the same problem."
         )
     why = (
         f"you have reported this problem {_times(notice.count)} in {window}"
@@ -168,7 +177,7 @@ def new_report_for_coordinator(report: Report, filed: Filed, tz: ZoneInfo) -> st
         f"New report {report.reference}: {info.label}"
         + (f" ({report.subtype})" if report.subtype else ""),
         f"Where: {where}",
-        f"When: {report.occurred_label or when_text(report.occurred_at, tz)}",
+        f"When: {filed_when(report, tz)}",
         f"Photos: {len(report.photos)}",
     ]
     if filed.cluster_size > 1:
@@ -210,7 +219,7 @@ def report_detail(
         f"{report.reference}: {info.label}" + (f" ({report.subtype})" if report.subtype else ""),
         f"Status: {STATUS_LABELS[report.status]}",
         f"Where: {where}",
-        f"When: {report.occurred_label or when_text(report.occurred_at, tz)}",
+        f"When: {filed_when(report, tz)}",
         f"Filed: {when_text(report.created_at, tz)}",
         f"Photos: {len(report.photos)}",
     ]

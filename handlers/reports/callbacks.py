@@ -57,6 +57,7 @@ class ReviewAction(StrEnum):
     OPEN = "open"
     STATUS = "status"
     NO_NOTE = "nonote"
+    CANCEL = "cancel"
 
 
 class ReviewCallback(CallbackData, prefix="r1c"):

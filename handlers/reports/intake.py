@@ -195,6 +195,9 @@ async def on_step(
         await acknowledge(message, texts.CANCELLED)
         return
     if step == Step.BACK:
+        if callback_data.value != current.split(":")[-1]:
+            await query.answer(texts.STALE_BUTTON, show_alert=True)
+            return
         target = previous_step(current, draft, _editing(data))
         await query.answer()
         if target is None:
@@ -376,6 +379,11 @@ async def file_sent(message: Message) -> None:
 
 async def unexpected(message: Message, state: FSMContext, settings: Settings) -> None:
     """Answers anything a step did not ask for, then asks the question again."""
+    group = message.media_group_id
+    if group is not None:
+        if (await state.get_data()).get("unexpected_group") == group:
+            return  # one answer per album, not one per photo in it
+        await state.update_data(unexpected_group=group)
     current = await state.get_state()
     await message.answer(WANTS.get(current or "", NOT_A_BUTTON))
     step = _step_named(current)
@@ -384,6 +392,17 @@ async def unexpected(message: Message, state: FSMContext, settings: Settings) ->
 
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def _starts_a_report(event: TelegramObject) -> bool:
+    if isinstance(event, Message):
+        return (event.text or "").startswith("/report")
+    if isinstance(event, CallbackQuery):
+        data = event.data or ""
+        return (
+            data == NewReportCallback().pack() or data == MenuCallback(action=Action.REPORT).pack()
+        )
+    return False
 
 
 class IdleExpiry(BaseMiddleware):
@@ -406,8 +425,7 @@ class IdleExpiry(BaseMiddleware):
                 await event.answer()
             if isinstance(target, Message):
                 await target.answer(texts.EXPIRED)
-            is_command = isinstance(event, Message) and (event.text or "").startswith("/report")
-            if not is_command:
+            if not _starts_a_report(event):
                 return None
         return await handler(event, data)
 

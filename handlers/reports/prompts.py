@@ -46,9 +46,15 @@ async def save(state: FSMContext, draft: Draft, now: datetime, **extra: Any) -> 
     await state.update_data(draft=draft.to_data(), touched=now.isoformat(), **extra)
 
 
-def _nav(builder: InlineKeyboardBuilder, flow: str, *, back: bool = True) -> None:
-    if back:
-        builder.button(text=BACK, callback_data=ReportStepCallback(step=Step.BACK, flow=flow))
+def _nav(builder: InlineKeyboardBuilder, flow: str, *, back_from: State | None = None) -> None:
+    if back_from is not None:
+        # Back names the step it belongs to, so Back on an older message changes nothing.
+        builder.button(
+            text=BACK,
+            callback_data=ReportStepCallback(
+                step=Step.BACK, value=str(back_from.state).split(":")[-1], flow=flow
+            ),
+        )
     builder.button(text=CANCEL, callback_data=ReportStepCallback(step=Step.CANCEL, flow=flow))
 
 
@@ -60,7 +66,7 @@ def category_keyboard(flow: str) -> InlineKeyboardMarkup:
             text=info.label,
             callback_data=ReportStepCallback(step=Step.CATEGORY, value=info.category, flow=flow),
         )
-    _nav(builder, flow, back=False)
+    _nav(builder, flow)
     builder.adjust(2)
     return builder.as_markup()
 
@@ -75,7 +81,7 @@ def subtype_keyboard(draft: Draft, flow: str) -> InlineKeyboardMarkup:
             callback_data=ReportStepCallback(step=Step.SUBTYPE, value=str(index), flow=flow),
         )
     builder.button(text="Skip", callback_data=ReportStepCallback(step=Step.SKIP, flow=flow))
-    _nav(builder, flow)
+    _nav(builder, flow, back_from=ReportFlow.subtype)
     builder.adjust(1)
     return builder.as_markup()
 
@@ -104,7 +110,7 @@ def when_keyboard(flow: str) -> InlineKeyboardMarkup:
         builder.button(
             text=label, callback_data=ReportStepCallback(step=Step.WHEN, value=value, flow=flow)
         )
-    _nav(builder, flow)
+    _nav(builder, flow, back_from=ReportFlow.when)
     builder.adjust(3, 2)
     return builder.as_markup()
 
@@ -119,7 +125,7 @@ def photos_keyboard(flow: str, count: int) -> InlineKeyboardMarkup:
         )
     else:
         builder.button(text="Skip", callback_data=ReportStepCallback(step=Step.SKIP, flow=flow))
-    _nav(builder, flow)
+    _nav(builder, flow, back_from=ReportFlow.photos)
     builder.adjust(2)
     return builder.as_markup()
 
@@ -132,7 +138,7 @@ def contact_keyboard(flow: str) -> InlineKeyboardMarkup:
             text=CONTACT_LABELS[choice],
             callback_data=ReportStepCallback(step=Step.CONTACT, value=choice, flow=flow),
         )
-    _nav(builder, flow)
+    _nav(builder, flow, back_from=ReportFlow.contact)
     builder.adjust(1, 1, 1, 2)
     return builder.as_markup()
 
@@ -148,8 +154,8 @@ def review_keyboard(flow: str, revision: int) -> InlineKeyboardMarkup:
         builder.button(
             text=label, callback_data=ReportStepCallback(step=Step.EDIT, value=field, flow=flow)
         )
-    _nav(builder, flow, back=False)
-    builder.adjust(1, 2, 2, 2, 1)
+    _nav(builder, flow, back_from=ReportFlow.review)
+    builder.adjust(1, 2, 2, 2, 2)
     return builder.as_markup()
 
 
@@ -169,7 +175,7 @@ async def ask(step: State, message: Message, state: FSMContext, *, tz: Any) -> N
         await message.answer(texts.ASK_WHEN, reply_markup=when_keyboard(flow))
     elif step == ReportFlow.description:
         builder = InlineKeyboardBuilder()
-        _nav(builder, flow)
+        _nav(builder, flow, back_from=ReportFlow.description)
         await message.answer(texts.ASK_DESCRIPTION, reply_markup=builder.as_markup())
     elif step == ReportFlow.photos:
         await message.answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -176,9 +177,17 @@ async def choose_status(
     session: AsyncSession,
     person: PersonContext,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     """Asks for an optional note before the status change is made."""
     view = await for_coordinator(session, person, callback_data.report_id, settings.tz)
+    current = await state.get_state()
+    if current is not None and current.startswith("ReportFlow:"):
+        await query.answer(
+            "You are in the middle of writing a report: finish it or send /cancel first.",
+            show_alert=True,
+        )
+        return
     if callback_data.status is None or callback_data.expected != view.status:
         await query.answer(
             f"{view.reference} changed since that message: it is now "
@@ -192,6 +201,7 @@ async def choose_status(
         status=callback_data.status.value,
         expected=view.status.value,
         cluster=callback_data.cluster,
+        note_started=clock.now().isoformat(),
     )
     await query.answer()
     builder = InlineKeyboardBuilder()
@@ -199,12 +209,24 @@ async def choose_status(
         text="No note",
         callback_data=ReviewCallback(action=ReviewAction.NO_NOTE, report_id=view.report_id),
     )
+    builder.button(
+        text="Cancel",
+        callback_data=ReviewCallback(action=ReviewAction.CANCEL, report_id=view.report_id),
+    )
+    who = (
+        f"all {view.cluster_size} linked reporters will see it"
+        if callback_data.cluster and view.cluster_size > 1
+        else "the reporter will see it"
+    )
     if isinstance(query.message, Message):
         await query.message.answer(
-            f"Setting {view.reference} to {STATUS_LABELS[callback_data.status]}. Type a note for "
-            "the reporter (they will see it), or press No note.",
+            f"Setting {view.reference} to {STATUS_LABELS[callback_data.status]}. Type a note "
+            f"({who}), or press No note.",
             reply_markup=builder.as_markup(),
         )
+
+
+NOTE_WINDOW = timedelta(minutes=30)
 
 
 async def _apply(
@@ -219,6 +241,14 @@ async def _apply(
     data = await state.get_data()
     if data.get("report_id") != report_id:
         await message.answer(texts.STALE_BUTTON)
+        return
+    started = data.get("note_started")
+    if started is None or clock.now() - datetime.fromisoformat(started) > NOTE_WINDOW:
+        await state.clear()
+        await message.answer(
+            "That status change was left waiting too long, so nothing changed. Open the "
+            "report again to set its status."
+        )
         return
     try:
         changed = await set_status(
@@ -280,6 +310,14 @@ async def no_note(
         await _apply(query.message, state, session, person, clock, None, callback_data.report_id)
 
 
+async def cancel_note(query: CallbackQuery, state: FSMContext) -> None:
+    """Abandons a status change before it is made."""
+    await state.clear()
+    await query.answer("Cancelled")
+    if isinstance(query.message, Message):
+        await query.message.answer("Status change cancelled; the report is unchanged.")
+
+
 async def note_not_text(message: Message) -> None:
     """Asks for the note as text."""
     await message.answer("Please type the note as text, or press No note.")
@@ -335,6 +373,9 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         no_note, StatusNote.note, ReviewCallback.filter(F.action == ReviewAction.NO_NOTE)
+    )
+    router.callback_query.register(
+        cancel_note, StatusNote.note, ReviewCallback.filter(F.action == ReviewAction.CANCEL)
     )
     router.message.register(note_typed, StatusNote.note, F.text, ~F.text.startswith("/"))
     router.message.register(note_not_text, StatusNote.note, ~F.text.startswith("/"))
