@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core.enums import ReportCategory, ReportStatus, Role
+from core.enums import MembershipStatus, ReportCategory, ReportStatus, Role
 from core.people import PersonContext
 from core.reports.draft import Contact, Draft
 from core.reports.filing import Filed, file_report
@@ -528,3 +528,35 @@ async def test_a_resident_cannot_open_someone_elses_report(
     answer = await live.sandbox.wait_for_callback_answer(query)
 
     assert answer.get("text") == "You can only open your own reports."
+
+
+async def test_the_queue_can_be_narrowed_to_one_area(live: LiveBot, database: Database) -> None:
+    cora_user = await live.sandbox.create_user("Cora", started=True)
+    async with database.sessions() as session, session.begin():
+        scheme = models.Scheme(name="Town and River Watch")
+        scheme.areas.append(models.Area(name="Town centre", postcode_districts=["CB1"]))
+        scheme.areas.append(models.Area(name="Riverside", postcode_districts=["CB4"]))
+        person = models.Person(telegram_user_id=cora_user.id, full_name="Cora")
+        session.add_all([scheme, person])
+        await session.flush()
+        session.add(
+            models.Membership(
+                person_id=person.id,
+                scheme_id=scheme.id,
+                role=Role.COORDINATOR,
+                status=MembershipStatus.APPROVED,
+            )
+        )
+    cora = Person(live, cora_user)
+    dan = await started(live, "Dan")
+    town = await filed_for(database, dan, postcode="CB1 2AB")
+    river = await filed_for(database, dan, ReportCategory.NOISE, postcode="CB4 1AA")
+
+    queue = await cora.says("/reports")
+    assert ["Town centre", "Riverside"] in queue.buttons
+
+    riverside = await cora.presses("Riverside", on=queue)
+    assert riverside.body.startswith("Reports (Open, Riverside): 1 in all")
+    listed = [row[0] for row in riverside.buttons if row[0].startswith("SW-")]
+    assert listed == [f"{river.reference} · Noise · Received"]
+    assert town.reference not in riverside.body

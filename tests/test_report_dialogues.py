@@ -505,3 +505,16 @@ async def test_yesterday_is_shown_as_a_date_after_filing(live: LiveBot) -> None:
 
     yesterday = (live.clock.now() - timedelta(days=1)).astimezone(live.settings.tz)
     assert f"When: {yesterday:%a %d %b %Y} (reported as yesterday)" in details.body
+
+
+async def test_a_photo_caption_is_checked_for_danger_and_not_silently_dropped(
+    live: LiveBot,
+) -> None:
+    fin = await live.person("Fin")
+    await to_photos(fin)
+
+    await live.sandbox.send_photo(fin.id, caption="He pulled a knife on the cashier")
+    replies = await fin.replies_until("photos added")
+
+    assert replies[0].body.startswith("If anyone is in danger right now, please call 999")
+    assert replies[1].body.startswith("Photo captions are not kept with the report")

@@ -49,12 +49,13 @@ class CoordinatorView:
 
 @dataclass(frozen=True)
 class QueuePage:
-    """One page of the coordinators' report queue."""
+    """One page of the coordinators' report queue, and the areas it can be filtered by."""
 
     lines: list[ReportLine]
     total: int
     page: int
     pages: int
+    areas: list[tuple[int, str]]
 
 
 def _line(report: Report) -> ReportLine:
@@ -123,8 +124,9 @@ async def queue(
     status: str,
     category: str,
     page: int,
+    area: int = 0,
 ) -> QueuePage:
-    """A page of reports the coordinator may review, filtered by status and category."""
+    """A page of reports the coordinator may review, filtered by status, category and area."""
     statuses = STATUS_FILTERS.get(status)
     if statuses is None:
         raise InvalidInput("That isn't a status filter I know.")
@@ -137,18 +139,25 @@ async def queue(
         )
         if scheme_ids is not None and not scheme_ids:
             raise NotAllowed("Only coordinators can review reports.")
+        areas = [
+            (row.id, row.name)
+            for row in await reports_repo.areas(session)
+            if scheme_ids is None or row.scheme_id in scheme_ids
+        ]
+        if area and area not in {area_id for area_id, _ in areas}:
+            raise NotAllowed("That area is not one of your scheme's.")
         reports, total = await reports_repo.page(
             session,
             statuses=statuses,
             category=chosen,
-            area_id=None,
+            area_id=area or None,
             scheme_ids=scheme_ids,
             offset=max(page, 0) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
     pages = max(1, -(-total // PAGE_SIZE))
     return QueuePage(
-        [_line(report) for report in reports], total, min(max(page, 0), pages - 1), pages
+        [_line(report) for report in reports], total, min(max(page, 0), pages - 1), pages, areas
     )
 
 

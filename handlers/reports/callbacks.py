@@ -48,6 +48,7 @@ class QueueCallback(CallbackData, prefix="r1q"):
 
     status: str = "open"
     category: str = ""
+    area: int = 0
     page: int = 0
 
 

@@ -345,6 +345,14 @@ async def description_typed(
 async def photo_sent(message: Message, state: FSMContext, settings: Settings, clock: Clock) -> None:
     """Collects photos; the parts of an album update one acknowledgement instead of many."""
     assert message.photo
+    if message.caption:
+        await _warn_if_danger(message, message.caption)
+        if not (await state.get_data()).get("caption_told"):
+            await state.update_data(caption_told=True)
+            await message.answer(
+                "Photo captions are not kept with the report: please put those details in "
+                '"what happened" (you can change it from the summary).'
+            )
     data = await state.get_data()
     draft = Draft.from_data(data.get("draft"))
     largest = message.photo[-1]

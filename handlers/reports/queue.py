@@ -37,8 +37,17 @@ logger = logging.getLogger(__name__)
 STATUS_FILTER_LABELS = {"open": "Open", "all": "All", "closed": "Closed"}
 
 
+def _pairs(count: int) -> list[int]:
+    """Row sizes for `count` buttons two to a row, an odd one alone at the end."""
+    return [2] * (count // 2) + [1] * (count % 2)
+
+
 def _queue_keyboard(
-    page_lines: list[tuple[int, str]], filters: QueueCallback, page: int, pages: int
+    page_lines: list[tuple[int, str]],
+    filters: QueueCallback,
+    page: int,
+    pages: int,
+    areas: list[tuple[int, str]],
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for report_id, summary in page_lines:
@@ -71,7 +80,17 @@ def _queue_keyboard(
                 update={"category": "" if chosen else info.category.value, "page": 0}
             ),
         )
-    sizes.extend([2] * ((len(CATEGORIES) + 1) // 2))
+    sizes.extend(_pairs(len(CATEGORIES)))
+    if len(areas) > 1:
+        for area_id, name in areas:
+            chosen_area = filters.area == area_id
+            builder.button(
+                text=("• " if chosen_area else "") + name,
+                callback_data=filters.model_copy(
+                    update={"area": 0 if chosen_area else area_id, "page": 0}
+                ),
+            )
+        sizes.extend(_pairs(len(areas)))
     builder.adjust(*sizes)
     return builder.as_markup()
 
@@ -80,11 +99,17 @@ async def _show_queue(
     message: Message, session: AsyncSession, person: PersonContext, filters: QueueCallback
 ) -> None:
     page = await queue(
-        session, person, status=filters.status, category=filters.category, page=filters.page
+        session,
+        person,
+        status=filters.status,
+        category=filters.category,
+        page=filters.page,
+        area=filters.area,
     )
     heading = (
         f"Reports ({STATUS_FILTER_LABELS.get(filters.status, filters.status)}"
         + (f", {filters.category.replace('_', ' ')}" if filters.category else "")
+        + "".join(f", {name}" for area_id, name in page.areas if area_id == filters.area)
         + f"): {page.total} in all, page {page.page + 1} of {page.pages}."
     )
     if not page.lines:
@@ -92,7 +117,11 @@ async def _show_queue(
     await message.answer(
         heading,
         reply_markup=_queue_keyboard(
-            [(line.report_id, line.summary) for line in page.lines], filters, page.page, page.pages
+            [(line.report_id, line.summary) for line in page.lines],
+            filters,
+            page.page,
+            page.pages,
+            page.areas,
         ),
     )
 
