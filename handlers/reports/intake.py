@@ -115,6 +115,27 @@ async def _advance(
     await ask(step, message, state, tz=settings.tz)
 
 
+async def _cancel(message: Message, state: FSMContext) -> None:
+    """Discards the draft and says nothing was filed."""
+    await state.clear()
+    await acknowledge(message, texts.CANCELLED)
+
+
+async def _go_back(
+    message: Message, state: FSMContext, current: str | None, settings: Settings, clock: Clock
+) -> bool:
+    """Asks the question before `current` (the summary when editing); False at the first."""
+    data = await state.get_data()
+    draft = Draft.from_data(data.get("draft"))
+    editing = _editing(data)
+    target = previous_step(current, draft, editing)
+    if target is None:
+        return False
+    await save(state, draft, clock.now(), editing=editing and target != ReportFlow.review)
+    await ask(target, message, state, tz=settings.tz)
+    return True
+
+
 async def _warn_if_danger(message: Message, text: str) -> None:
     if mentions_danger(text):
         await message.answer(texts.DANGER_NOW)
@@ -190,23 +211,16 @@ async def on_step(
     draft = Draft.from_data(data.get("draft"))
     step = callback_data.step
     if step == Step.CANCEL:
-        await state.clear()
         await query.answer()
-        await acknowledge(message, texts.CANCELLED)
+        await _cancel(message, state)
         return
     if step == Step.BACK:
         if callback_data.value != current.split(":")[-1]:
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return
-        target = previous_step(current, draft, _editing(data))
         await query.answer()
-        if target is None:
+        if not await _go_back(message, state, current, settings, clock):
             await message.answer("This is the first question. Press Cancel to stop.")
-            return
-        await save(
-            state, draft, clock.now(), editing=_editing(data) and target != ReportFlow.review
-        )
-        await ask(target, message, state, tz=settings.tz)
         return
     handled = await _apply_button(
         query, message, state, current, draft, step, callback_data.value, settings, clock
@@ -308,16 +322,11 @@ async def _typed_navigation(
     message: Message, state: FSMContext, settings: Settings, clock: Clock, text: str
 ) -> None:
     if text == CANCEL:
-        await state.clear()
-        await acknowledge(message, texts.CANCELLED)
+        await _cancel(message, state)
         return
-    data = await state.get_data()
-    draft = Draft.from_data(data.get("draft"))
-    target = previous_step(ReportFlow.location.state, draft, _editing(data))
-    assert target is not None
     await acknowledge(message, "Going back.")
-    await save(state, draft, clock.now(), editing=_editing(data) and target != ReportFlow.review)
-    await ask(target, message, state, tz=settings.tz)
+    moved = await _go_back(message, state, ReportFlow.location.state, settings, clock)
+    assert moved, "location always has an earlier question"
 
 
 async def when_typed(message: Message, state: FSMContext, settings: Settings, clock: Clock) -> None:
