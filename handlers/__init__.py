@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import cancel, errors, fallback, groups, help, privacy, start
+from handlers import (
+    cancel,
+    errors,
+    fallback,
+    gallery,
+    groups,
+    help,
+    incidents,
+    privacy,
+    schemes,
+    start,
+)
 from handlers.reports import intake, mine, queue
 
 
 def get_routers() -> list[Router]:
-    """Fresh routers for one dispatcher, /cancel first so it wins from any conversation state."""
-    modules = (cancel, errors, start, help, privacy, groups, intake, mine, queue, fallback)
+    """Fresh routers for one dispatcher, /cancel first so it wins from any conversation state.
+
+    Schemes and incidents come before /start because they answer its deep links.
+    """
+    modules = (
+        cancel,
+        errors,
+        schemes,
+        incidents,
+        gallery,
+        start,
+        help,
+        privacy,
+        groups,
+        intake,
+        mine,
+        queue,
+        fallback,
+    )
     return [module.create_router() for module in modules]

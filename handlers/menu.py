@@ -7,7 +7,19 @@ from core.people import PersonContext
 
 # The main-menu actions this deployment serves; each feature adds its own as it lands.
 AVAILABLE_ACTIONS: frozenset[Action] = frozenset(
-    {Action.HELP, Action.PRIVACY, Action.REPORT, Action.MY_REPORTS, Action.REPORTS}
+    {
+        Action.HELP,
+        Action.PRIVACY,
+        Action.REPORT,
+        Action.MY_REPORTS,
+        Action.REPORTS,
+        Action.NEW_SCHEME,
+        Action.INVITE,
+        Action.MEMBERS,
+        Action.INCIDENT,
+        Action.INCIDENTS,
+        Action.GALLERY,
+    }
 )
 
 

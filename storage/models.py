@@ -168,6 +168,8 @@ class Membership(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None]
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
+    group_invite_link: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="memberships", foreign_keys=[person_id])
@@ -297,6 +299,9 @@ class Incident(Base):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("schemes.id", ondelete="CASCADE"))
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    membership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("memberships.id", ondelete="SET NULL")
+    )
     incident_type: Mapped[IncidentType] = mapped_column(enum_column(IncidentType))
     occurred_at: Mapped[datetime]
     location_text: Mapped[str | None] = mapped_column(String(256))
@@ -310,6 +315,7 @@ class Incident(Base):
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    personal_data_purged_at: Mapped[datetime | None]
 
     photos: Mapped[list[IncidentPhoto]] = relationship(
         cascade="all, delete-orphan", order_by="IncidentPhoto.position"
@@ -341,8 +347,11 @@ class Sighting(Base):
     membership_id: Mapped[int | None] = mapped_column(
         ForeignKey("memberships.id", ondelete="SET NULL")
     )
+    business_name: Mapped[str | None] = mapped_column(String(256))
     seen_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("incident_id", "person_id"),)
 
 
 class Subject(Base):
@@ -359,6 +368,7 @@ class Subject(Base):
     last_incident_at: Mapped[datetime | None]
     review_prompted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     photos: Mapped[list[SubjectPhoto]] = relationship(
         cascade="all, delete-orphan", order_by="SubjectPhoto.position"
@@ -507,6 +517,28 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index(None, "scheme_id", "created_at"),)
+
+
+class MessageDeletion(Base):
+    """A message the bot sent that must be deleted at a set time (gallery views, mostly)."""
+
+    __tablename__ = "message_deletions"
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    scheme_id: Mapped[int | None] = mapped_column(ForeignKey("schemes.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(32))
+    delete_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id"),
+        Index(None, "delete_at"),
+    )
 
 
 class JobRun(Base):

@@ -26,6 +26,7 @@ from tests.support.backends import (
     truncate_all,
 )
 from tests.support.live import LiveBot, running_bot
+from tests.support.town import Town, build_town
 
 SETTINGS_VARIABLES = (
     "BOT_TOKEN",
@@ -98,6 +99,24 @@ async def live(request: pytest.FixtureRequest, backend: Backend) -> AsyncIterato
     """The real bot against the sandbox, by long polling and by webhook, on each backend."""
     async with running_bot(backend, mode=request.param, admin_user_ids=(ADMIN_ID,)) as bot:
         yield bot
+
+
+@pytest.fixture
+async def shop_live(backend: Backend) -> AsyncIterator[LiveBot]:
+    """The real bot on each backend: polling on SQLite + memory, webhook on PostgreSQL + Redis.
+
+    Shop Watch features are the same in both update modes (the foundation tests cover both),
+    so each backend runs once instead of twice.
+    """
+    mode = "polling" if backend.redis_url is None else "webhook"
+    async with running_bot(backend, mode=mode, admin_user_ids=(ADMIN_ID,)) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def town(shop_live: LiveBot, database: Database) -> Town:
+    """Market Town Shop Watch in use: every kind of member, a neighbour scheme, a linked group."""
+    return await build_town(shop_live, database)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.process import ShopWatchProcess
@@ -39,6 +40,11 @@ class LiveBot:
     backend: Backend
     settings: Settings
     clock: MovableClock
+
+    async def advance(self, by: timedelta) -> None:
+        """Moves time forward for the bot and for Telegram alike."""
+        self.clock.advance(by)
+        await self.sandbox.advance_clock(by.total_seconds())
 
     async def restart(self) -> None:
         """Stops the bot process and starts a fresh one on the same storage, like a redeploy."""

@@ -1,0 +1,10 @@
+"""Schemes: /newscheme, /linkgroup, /invite, trader registration, approvals, /members."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def create_router() -> Router:
+    """A fresh router with this package's handlers."""
+    return Router(name=__name__)
