@@ -8,6 +8,7 @@ from core.enums import MembershipStatus, Role
 from core.errors import NotAllowed
 from core.schemes.access import ROLE_PERMISSIONS, Permission, allowed_memberships, require
 from storage.repositories import people as people_repo
+from tests.support import factories
 from tests.support.live import Person
 from tests.support.town import Town
 
@@ -66,3 +67,13 @@ async def test_approved_roles_get_exactly_their_permissions(town: Town) -> None:
                 else:
                     with pytest.raises(NotAllowed):
                         await require(session, person_id, permission, town.scheme_id)
+
+
+async def test_factories_make_linked_incidents_and_gallery_entries(town: Town) -> None:
+    async with town.database.sessions() as session:
+        filed = await factories.incident(
+            session, scheme_id=town.scheme_id, reporter_telegram_id=town.trader.id, photos=2
+        )
+        entry = await factories.subject(session, scheme_id=town.scheme_id, incident_ids=[filed.id])
+    assert filed.reference.startswith("INC-") and filed.membership_id is not None
+    assert entry.id is not None

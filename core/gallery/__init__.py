@@ -1,0 +1,1 @@
+"""The offender gallery: persons of interest, exclusions, retention."""

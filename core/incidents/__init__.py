@@ -1,0 +1,1 @@
+"""Incidents traders post to their scheme."""
