@@ -3,8 +3,10 @@ VENV ?= .venv
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Dialogue tests mostly wait on loopback HTTP, so more workers than cores pays off.
+TEST_WORKERS ?= 4
 
-.PHONY: run test lint typecheck check clean
+.PHONY: run test lint typecheck check bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ShopWatch needs Python 3.11 or newer: set PYTHON=/path/to/python3.11")'
@@ -26,10 +28,14 @@ typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 check: $(INSTALLED)
 	$(BIN)/shopwatch check
+
+# The broadcast engine against the sandbox (needs the local PostgreSQL and Redis): about 3 min.
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks.broadcast --output BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -17,7 +17,7 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
 from bot.flood import Counter, FloodLimit, MemoryCounter, RedisCounter
-from bot.middlewares import DbSessionMiddleware, PersonMiddleware
+from bot.middlewares import DbSessionMiddleware, IgnoreAutomaticForwards, PersonMiddleware
 from bot.retry import RetryAfterMiddleware
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
@@ -91,5 +91,6 @@ def build_dispatcher(components: Components) -> Dispatcher:
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(components.database.sessions))
     dispatcher.update.outer_middleware(PersonMiddleware(components.settings.admin_user_ids))
+    dispatcher.message.outer_middleware(IgnoreAutomaticForwards())
     dispatcher.include_routers(*get_routers())
     return dispatcher

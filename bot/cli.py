@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081, help="default: 8081")
     commands.add_parser("check", help="check the configuration, database, Redis and Telegram")
+    commands.add_parser(
+        "worker", help="send queued alerts (more workers can share the load through Redis)"
+    )
     database = commands.add_parser("db", help="database schema migrations")
     db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = db_commands.add_parser("upgrade", help="apply migrations (default: up to the newest)")
@@ -165,6 +168,16 @@ async def _check(settings: Settings) -> bool:
     return healthy
 
 
+def worker(settings: Settings, _args: argparse.Namespace) -> int:
+    """Sends queued alerts until stopped (SIGTERM finishes the sends in flight first)."""
+    if settings.bot_token is None:
+        print(f"shopwatch: {NO_TOKEN}", file=sys.stderr)
+        return 2
+    from bot.worker import serve_worker
+
+    return asyncio.run(serve_worker(settings))
+
+
 def check(settings: Settings, _args: argparse.Namespace) -> int:
     """Prints what it finds for each part of the deployment; exit 1 if any part fails."""
     return 0 if asyncio.run(_check(settings)) else 1
@@ -196,6 +209,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "demo": demo,
     "sandbox": sandbox,
     "check": check,
+    "worker": worker,
     "db": db,
 }
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Chat, TelegramObject, User
+from aiogram.types import Chat, Message, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.people import identify, look_up
@@ -28,6 +28,17 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self.sessions() as session:
             data["session"] = session
             return await handler(event, data)
+
+
+class IgnoreAutomaticForwards(BaseMiddleware):
+    """Drops a linked channel's posts that Telegram forwards into a group: nobody sent them."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message) and (
+            event.is_automatic_forward or (event.from_user and event.from_user.id == 777000)
+        ):
+            return None
+        return await handler(event, data)
 
 
 class PersonMiddleware(BaseMiddleware):

@@ -20,6 +20,7 @@ from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.startup import check_linked_groups, check_telegram, register_commands
 from bot.webhook import create_health_app, create_webhook_app
+from bot.worker import RunningWorker
 from core.clock import Clock, SystemClock
 from handlers.menu import AVAILABLE_ACTIONS
 from storage.db import Database
@@ -57,6 +58,7 @@ class ShopWatchProcess:
         self.bot: Bot | None = None
         self.dispatcher: Dispatcher | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.broadcasts: RunningWorker | None = None
         self._polling: asyncio.Task[None] | None = None
         self._http: web.AppRunner | None = None
         self._webhook_started = False
@@ -81,8 +83,9 @@ class ShopWatchProcess:
         self.dispatcher = build_dispatcher(components)
         await register_commands(self.bot, AVAILABLE_ACTIONS)
         await check_linked_groups(self.bot, self.database.sessions)
-        self.scheduler = build_scheduler(components, worker_name())
+        self.scheduler = build_scheduler(components, worker_name(), self.bot)
         self.scheduler.start()
+        self._start_broadcasts()
         if self.settings.uses_webhook:
             await self._start_webhook()
         else:
@@ -102,6 +105,23 @@ class ShopWatchProcess:
                 f"({type(error).__name__}: {error})."
             ) from None
         logger.info("database schema is at %s", await current_revision(self.settings.database_url))
+
+    def _start_broadcasts(self) -> None:
+        """The in-process broadcast worker (BROADCAST_WORKER_IN_RUN, on by default)."""
+        if not self.settings.broadcast_worker_in_run:
+            return
+        self.broadcasts = RunningWorker(
+            self.settings,
+            self.database,
+            self.redis,
+            clock=self.clock,
+            redis_prefix=self.redis_prefix,
+        )
+        self.broadcasts.start()
+
+    async def _stop_broadcasts(self) -> None:
+        if self.broadcasts is not None:
+            await self.broadcasts.stop()
 
     async def _serve_http(self, app: web.Application) -> None:
         self._http = web.AppRunner(app, access_log=None)
@@ -150,6 +170,14 @@ class ShopWatchProcess:
             allowed_updates=self.dispatcher.resolve_used_update_types(),
         )
 
+    async def run_job_now(self, name: str) -> None:
+        """Runs a scheduled job at once, as its trigger would (for tests and operators)."""
+        assert self.scheduler is not None, "the process has not started"
+        job = self.scheduler.get_job(name)
+        if job is None:
+            raise KeyError(f"no scheduled job {name!r}")
+        await job.func()
+
     async def health(self) -> dict[str, str]:
         """Whether the database and Redis answer."""
         return await health_report(self.database, self.redis)
@@ -171,6 +199,7 @@ class ShopWatchProcess:
             self._stop_polling,
             self._stop_http,
             self._stop_scheduler,
+            self._stop_broadcasts,
             self._shutdown_webhook_dispatcher,
             self._close_bot,
             self._close_redis,

@@ -38,6 +38,16 @@ EXPECTATIONS = {
     "DEMO_PORT": "a port number such as 8080",
     "REPORT_IDLE_HOURS": "a positive number of hours such as 24",
     "FLOOD_LIMIT_PER_MINUTE": "a whole number of updates such as 20",
+    "BROADCAST_RATE_PER_SECOND": "a positive number of messages such as 30",
+    "BROADCAST_PAID_RATE_PER_SECOND": "a positive number of messages such as 1000",
+    "BROADCAST_CHAT_PER_SECOND": "a positive number of messages such as 1",
+    "BROADCAST_GROUP_PER_MINUTE": "a positive number of messages such as 20",
+    "BROADCAST_CONCURRENCY": "a whole number of sends at once such as 100",
+    "BROADCAST_MAX_ATTEMPTS": "a whole number of tries such as 5",
+    "BROADCAST_RETRY_SECONDS": "a positive number of seconds such as 2",
+    "BROADCAST_LEASE_SECONDS": "a positive number of seconds such as 30",
+    "BROADCAST_SEND_TIMEOUT_SECONDS": "a positive number of seconds such as 10",
+    "BROADCAST_WORKER_IN_RUN": "true or false",
 }
 
 
@@ -63,6 +73,16 @@ class Settings(BaseSettings):
     demo_port: int = Field(default=8080, ge=1, le=65535)
     report_idle_hours: float = Field(default=24, gt=0)
     flood_limit_per_minute: int = Field(default=20, ge=1)
+    broadcast_rate_per_second: float = Field(default=30.0, gt=0)
+    broadcast_paid_rate_per_second: float = Field(default=1000.0, gt=0)
+    broadcast_chat_per_second: float = Field(default=1.0, gt=0)
+    broadcast_group_per_minute: float = Field(default=20.0, gt=0)
+    broadcast_concurrency: int = Field(default=100, ge=1, le=1000)
+    broadcast_max_attempts: int = Field(default=5, ge=1)
+    broadcast_retry_seconds: float = Field(default=2.0, gt=0)
+    broadcast_lease_seconds: float = Field(default=30.0, gt=0)
+    broadcast_send_timeout_seconds: float = Field(default=10.0, gt=0)
+    broadcast_worker_in_run: bool = True
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
 from core.enums import BotGroupStatus
+from core.errors import InvalidInput, NotFound
+from core.schemes.access import Permission, require
 from storage.repositories import groups as groups_repo
+from storage.repositories import memberships as memberships_repo
+from storage.repositories import people as people_repo
 from storage.repositories import schemes as schemes_repo
 
 # What each admin right lets the bot do for a scheme group, in the words Telegram's UI uses.
@@ -93,3 +99,83 @@ async def record_bot_status(
         was_present=was_present,
         scheme_name=scheme.name if scheme is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class UnapprovedJoin:
+    """Someone joined a scheme's group without being an approved member of the scheme."""
+
+    scheme_id: int
+    scheme_name: str
+    group_title: str
+    coordinator_chat_ids: list[int]
+
+
+async def check_join(
+    session: AsyncSession, *, chat_id: int, telegram_user_id: int, now: datetime
+) -> UnapprovedJoin | None:
+    """None if the group is no scheme's or the newcomer is an approved member; else the alert.
+
+    The newcomer is noted in the audit log by Telegram id only: they may never have used the
+    bot, so nothing else about them is stored.
+    """
+    async with session.begin():
+        scheme = await schemes_repo.by_group_id(session, chat_id)
+        if scheme is None:
+            return None
+        if await memberships_repo.is_approved_member(session, scheme.id, telegram_user_id):
+            return None
+        group = await groups_repo.get(session, chat_id)
+        await audit.record(
+            session,
+            actor_id=None,
+            scheme_id=scheme.id,
+            action="group.unapproved_join",
+            object_type="telegram_user",
+            object_id=telegram_user_id,
+            at=now,
+        )
+        coordinators = await people_repo.coordinator_chat_ids(session, scheme.id)
+        return UnapprovedJoin(
+            scheme_id=scheme.id,
+            scheme_name=scheme.name,
+            group_title=group.title if group is not None and group.title else scheme.name,
+            coordinator_chat_ids=coordinators,
+        )
+
+
+async def removal_target(
+    session: AsyncSession, *, person_id: int | None, scheme_id: int, telegram_user_id: int
+) -> int:
+    """The group to remove an unapproved newcomer from, if the person may and it still applies."""
+    async with session.begin():
+        await require(session, person_id, Permission.MANAGE_MEMBERS, scheme_id)
+        scheme = await schemes_repo.get(session, scheme_id)
+        if scheme is None or scheme.telegram_group_id is None:
+            raise NotFound("The scheme has no group linked any more, so there is nothing to do.")
+        if await memberships_repo.is_approved_member(session, scheme_id, telegram_user_id):
+            raise InvalidInput(
+                "They have since been approved as a member, so I have not removed them."
+            )
+        return scheme.telegram_group_id
+
+
+async def record_removal(
+    session: AsyncSession,
+    *,
+    person_id: int | None,
+    scheme_id: int,
+    telegram_user_id: int,
+    now: datetime,
+) -> None:
+    """Notes in the audit log that a coordinator removed a newcomer from the group."""
+    async with session.begin():
+        await audit.record(
+            session,
+            actor_id=person_id,
+            scheme_id=scheme_id,
+            action="group.removed_unapproved",
+            object_type="telegram_user",
+            object_id=telegram_user_id,
+            at=now,
+        )

@@ -20,6 +20,7 @@ class Action(StrEnum):
     REPORTS = "reports"
     BROADCAST = "broadcast"
     MEMBERS = "members"
+    AUDIT = "audit"
     INVITE = "invite"
     NEW_SCHEME = "newscheme"
     MY_DATA = "mydata"
@@ -37,6 +38,7 @@ LABELS: dict[Action, str] = {
     Action.REPORTS: "Reports to review",
     Action.BROADCAST: "Send a warning",
     Action.MEMBERS: "Members",
+    Action.AUDIT: "Audit log",
     Action.INVITE: "Invite a trader",
     Action.NEW_SCHEME: "New scheme",
     Action.MY_DATA: "My data",
@@ -54,6 +56,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.REPORTS: "review residents' reports and set their status",
     Action.BROADCAST: "warn traders, residents or partners",
     Action.MEMBERS: "approve, suspend or remove members",
+    Action.AUDIT: "see who viewed, searched or exported personal data",
     Action.INVITE: "get an invite link for a new trader",
     Action.NEW_SCHEME: "set up a new Shop Watch scheme",
     Action.MY_DATA: "get a copy of what ShopWatch holds about you",
@@ -64,7 +67,7 @@ DESCRIPTIONS: dict[Action, str] = {
 _BY_ROLE: dict[Role, tuple[Action, ...]] = {
     Role.RESIDENT: (Action.REPORT, Action.MY_REPORTS, Action.SUBSCRIBE),
     Role.TRADER: (Action.INCIDENT, Action.INCIDENTS, Action.GALLERY, Action.SUBSCRIBE),
-    Role.PARTNER: (Action.INCIDENTS, Action.REPORTS),
+    Role.PARTNER: (Action.INCIDENTS, Action.GALLERY, Action.REPORTS),
     Role.COORDINATOR: (
         Action.REPORTS,
         Action.BROADCAST,
@@ -72,6 +75,7 @@ _BY_ROLE: dict[Role, tuple[Action, ...]] = {
         Action.GALLERY,
         Action.MEMBERS,
         Action.INVITE,
+        Action.AUDIT,
     ),
 }
 

@@ -100,3 +100,9 @@ def group_ready(scheme_name: str | None) -> str:
         "I have every admin right I need here. This group is not part of a scheme yet: "
         "a coordinator can link it to theirs."
     )
+
+
+ANONYMOUS_IN_GROUP = (
+    "You are posting anonymously as the group, so I can't tell who you are; nothing from "
+    "the scheme is shown to an anonymous sender."
+)

@@ -19,6 +19,7 @@ AVAILABLE_ACTIONS: frozenset[Action] = frozenset(
         Action.INCIDENT,
         Action.INCIDENTS,
         Action.GALLERY,
+        Action.AUDIT,
     }
 )
 

@@ -1,17 +1,14 @@
-"""/start: the greeting, the main menu, and invite deep links."""
+"""/start: the greeting and the main menu (invite deep links go to handlers.schemes first)."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
-from core.clock import Clock
-from core.deeplinks import JoinScheme, parse_start_payload
+from core.deeplinks import parse_start_payload
 from core.errors import InvalidInput
-from core.invites import check_invite
 from core.menu import Action
 from core.people import PersonContext
 from handlers.callbacks import MenuCallback
@@ -19,25 +16,12 @@ from handlers.keyboards import main_menu
 from handlers.menu import offered_actions
 
 
-async def start(
-    message: Message,
-    command: CommandObject,
-    person: PersonContext,
-    session: AsyncSession,
-    clock: Clock,
-) -> None:
-    """Greets the person, follows any invite link they came by, and shows their actions."""
+async def start(message: Message, command: CommandObject, person: PersonContext) -> None:
+    """Greets the person and shows their actions; a link that is not ours is explained first."""
     try:
-        payload = parse_start_payload(command.args)
+        parse_start_payload(command.args)
     except InvalidInput as error:
         await message.answer(error.message)
-        payload = None
-    if isinstance(payload, JoinScheme):
-        invite = await check_invite(session, payload.code, clock.now())
-        await message.answer(
-            f"This invite is for {invite.scheme_name}. Joining through the bot is not switched "
-            "on in this deployment yet, so please ask your coordinator to add you."
-        )
     first_name = message.from_user.first_name if message.from_user else ""
     await message.answer(
         texts.welcome(first_name, person.roles), reply_markup=main_menu(offered_actions(person))

@@ -69,6 +69,10 @@ class TokenBucket:
         self.stamp = now
 
     def _refill(self, now: float) -> None:
+        # A bucket made during a check is stamped after that check's `now`: never refill
+        # backwards (a one-message bucket would otherwise refuse its very first message).
+        if now <= self.stamp:
+            return
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
 

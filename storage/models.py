@@ -316,6 +316,7 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     personal_data_purged_at: Mapped[datetime | None]
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     photos: Mapped[list[IncidentPhoto]] = relationship(
         cascade="all, delete-orphan", order_by="IncidentPhoto.position"
@@ -451,6 +452,7 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    recall_requested_at: Mapped[datetime | None]
 
     __table_args__ = (Index(None, "state", "scheduled_for"),)
 
@@ -474,6 +476,8 @@ class Delivery(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(512))
     sent_at: Mapped[datetime | None]
+    recall_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    recalled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -500,6 +504,18 @@ class Subscription(Base):
         UniqueConstraint("person_id", "area_id", "topic"),
         Index(None, "area_id", "topic", "active"),
     )
+
+
+class BroadcastBudget(Base):
+    """How many paid-broadcast messages (0.1 Star each) a scheme may still send."""
+
+    __tablename__ = "broadcast_budgets"
+
+    scheme_id: Mapped[int] = mapped_column(
+        ForeignKey("schemes.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    paid_messages_left: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class AuditEntry(Base):

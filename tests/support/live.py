@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,11 +23,22 @@ WEBHOOK_SECRET = "dialogue-test-secret_42"
 REPLY_TIMEOUT = 10.0
 
 
+# Below Linux's ephemeral range (32768-60999), so that no outgoing connection of a parallel
+# test worker can take the port between this probe and the bot binding it.
+LISTEN_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    """A loopback port nobody is listening on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port nobody is listening on right now, outside the ephemeral range."""
+    for _ in range(100):
+        port = random.choice(LISTEN_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port found")
 
 
 @dataclass

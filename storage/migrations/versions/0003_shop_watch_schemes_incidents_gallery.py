@@ -56,6 +56,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("personal_data_purged_at", sa.DateTime(timezone=True), nullable=True)
         )
+        batch_op.add_column(sa.Column("submission_key", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_incidents_submission_key"), ["submission_key"]
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_incidents_membership_id_memberships"),
             "memberships",
@@ -113,6 +117,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(
             batch_op.f("fk_incidents_membership_id_memberships"), type_="foreignkey"
         )
+        batch_op.drop_constraint(batch_op.f("uq_incidents_submission_key"), type_="unique")
+        batch_op.drop_column("submission_key")
         batch_op.drop_column("personal_data_purged_at")
         batch_op.drop_column("membership_id")
 

@@ -1,0 +1,753 @@
+"""How fast the broadcast engine delivers, against the sandbox in its own process on loopback.
+
+    python -m benchmarks.broadcast [--output BENCHMARKS.md] [--skip-free] [--skip-sqlite]
+
+Runs, on PostgreSQL + Redis and on SQLite (in-memory limiter):
+
+- paid rate (1000/s), 10,000 recipients: achieved rate, CPU cores and peak memory of the
+  engine's process, 429s provoked;
+- free rate (30/s), 1,500 recipients: time against the ideal 50 s, 429s provoked;
+- the bare aiogram client sending the same 10,000 messages with no bookkeeping and no pacing
+  (sandbox limits off), and the engine with its pacing lifted the same way: the engine's rate
+  as a ratio of the bare client's;
+- planning an alert for 100,000 subscribers on PostgreSQL (recipients found and one delivery
+  row written per recipient, in one transaction).
+
+Each engine run and the bare client run in a fresh process of their own, so CPU time and peak
+memory are theirs alone; the sandbox runs in another process. Figures depend on what else the
+machine is doing: the machine's load is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from broadcast.audience import Audience
+from broadcast.config import EngineConfig
+from broadcast.interface import OutgoingMessage, SendResult
+from broadcast.limiter import MemoryLimiter, RedisLimiter
+from broadcast.transport import TelegramTransport, build_transport_bot
+from broadcast.worker import BroadcastWorker
+from core.clock import SystemClock
+from core.enums import Severity
+from storage.db import Database
+from storage.models import Scheme
+
+if TYPE_CHECKING:
+    from sandbox.client import SandboxClient
+
+# The engine and bare-client processes import only what they run (their memory is measured);
+# the orchestration's own tools (migrations, the sandbox client, asyncpg) are imported where
+# they are used.
+
+POSTGRES_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+TOKEN = "123456:TEST-token"
+TZ = ZoneInfo("Europe/London")
+FIRST_USER = 500_000_001
+PAID_RECIPIENTS = 10_000
+FREE_RECIPIENTS = 1_500
+PLANNED_SUBSCRIBERS = 100_000
+CONCURRENCY = 100
+
+
+# ---------------------------------------------------------------------------- sandbox process
+async def serve_sandbox(port: int, users: int) -> None:
+    """A sandbox with `users` people who have started the bot; prints `ready` when listening."""
+    from sandbox.actions import Actions
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(TOKEN)
+    actions = Actions(server.sandbox)
+    bot = server.sandbox.default_bot
+    for user_id in range(FIRST_USER, FIRST_USER + users):
+        user = actions.create_user(f"Trader {user_id}", user_id=user_id)
+        user.started_bots.add(bot.id)
+        server.sandbox.world.private_chat(bot.id, user_id, create=True)
+    await server.start("127.0.0.1", port)
+    print("ready", flush=True)  # noqa: T201
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
+
+
+# ----------------------------------------------------------------------------- engine process
+def current_rss_mb() -> float:
+    """This process's resident memory now, in MB."""
+    with Path("/proc/self/status").open() as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class TimedTransport:
+    """The real transport, noting when the first and the last copy went out."""
+
+    def __init__(self, inner: TelegramTransport) -> None:
+        self.inner = inner
+        self.first: float | None = None
+        self.last = 0.0
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        started = time.monotonic()
+        if self.first is None:
+            self.first = started
+        result = await self.inner.send(message)
+        self.last = time.monotonic()
+        return result
+
+    async def delete(self, chat_id: int, message_id: int) -> Any:
+        return await self.inner.delete(chat_id, message_id)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
+    """Runs one worker until `expected` copies are settled; returns what it measured."""
+    config = EngineConfig(
+        rate_per_second=spec["rate"],
+        paid_rate_per_second=spec["paid_rate"],
+        concurrency=spec["concurrency"],
+        lease_seconds=60.0,
+    )
+    database = Database(spec["database_url"])
+    redis = Redis.from_url(spec["redis_url"]) if spec["redis_url"] else None
+    limiter = (
+        RedisLimiter(redis, config, prefix=spec["prefix"])
+        if redis is not None
+        else MemoryLimiter(config)
+    )
+    transport = TimedTransport(
+        TelegramTransport(
+            build_transport_bot(
+                spec["api_url"], TOKEN, timeout=10.0, connections=config.concurrency
+            )
+        )
+    )
+    worker = BroadcastWorker(
+        sessions=database.sessions,
+        transport=transport,
+        limiter=limiter,
+        config=config,
+        clock=SystemClock(),
+        tz=TZ,
+        poll_seconds=0.05,
+    )
+    stop = asyncio.Event()
+    rss_at_start = current_rss_mb()
+    usage_before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.monotonic()
+    task = asyncio.create_task(worker.run(stop))
+    expected = spec["expected"]
+    while worker.stats.sent + worker.stats.blocked + worker.stats.failed < expected:
+        if task.done():
+            raise RuntimeError("the worker stopped early")
+        await asyncio.sleep(0.01)
+    finished = time.monotonic()
+    usage_after = resource.getrusage(resource.RUSAGE_SELF)
+    stop.set()
+    await task
+    await transport.close()
+    if redis is not None:
+        await redis.aclose()
+    await database.close()
+    cpu = (usage_after.ru_utime - usage_before.ru_utime) + (
+        usage_after.ru_stime - usage_before.ru_stime
+    )
+    first = transport.first or started
+    return {
+        "sent": worker.stats.sent,
+        "seconds": finished - started,
+        "sending_seconds": transport.last - first,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": usage_after.ru_maxrss / 1024,
+        "start_rss_mb": rss_at_start,
+        "rate_limited": worker.stats.rate_limited,
+        "late": worker.stats.late,
+    }
+
+
+async def run_bare(spec: dict[str, Any]) -> dict[str, Any]:
+    """The same messages with aiogram alone: no outbox, no pacing, `concurrency` at once."""
+    bot = build_transport_bot(spec["api_url"], TOKEN, timeout=10.0, connections=spec["concurrency"])
+    chats = list(range(spec["first_chat"], spec["first_chat"] + spec["count"]))
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for chat in chats:
+        queue.put_nowait(chat)
+    sent = 0
+
+    async def sender() -> None:
+        nonlocal sent
+        while not queue.empty():
+            chat = queue.get_nowait()
+            await bot.send_message(chat, spec["text"], allow_paid_broadcast=True)
+            sent += 1
+
+    rss_at_start = current_rss_mb()
+    usage_before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.monotonic()
+    await asyncio.gather(*(sender() for _ in range(spec["concurrency"])))
+    finished = time.monotonic()
+    usage_after = resource.getrusage(resource.RUSAGE_SELF)
+    await bot.session.close()
+    cpu = (usage_after.ru_utime - usage_before.ru_utime) + (
+        usage_after.ru_stime - usage_before.ru_stime
+    )
+    return {
+        "sent": sent,
+        "seconds": finished - started,
+        "sending_seconds": finished - started,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": usage_after.ru_maxrss / 1024,
+        "start_rss_mb": rss_at_start,
+    }
+
+
+def child(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Runs an engine or bare-client measurement in a fresh Python process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.broadcast", kind, json.dumps(spec)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ------------------------------------------------------------------------------- orchestration
+@dataclass
+class Backend:
+    """Where the outbox lives for one set of runs."""
+
+    name: str
+    database_url: str
+    redis_url: str | None
+    scheme_id: int = 0
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    scenario: str
+    backend: str
+    values: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, float] = field(default_factory=dict)
+
+
+async def prepare(backend: Backend, recipients: int) -> None:
+    """People with a subscription each, and a scheme with a generous paid budget."""
+    from broadcast.outbox import set_paid_budget
+
+    database = Database(backend.database_url)
+    try:
+        async with database.sessions() as session, session.begin():
+            scheme = Scheme(name=f"Benchmark Shop Watch {uuid.uuid4().hex[:6]}")
+            session.add(scheme)
+            await session.flush()
+            backend.scheme_id = scheme.id
+            await _bulk_people(session, FIRST_USER, recipients, topic="warnings")
+        async with database.sessions() as session:
+            await set_paid_budget(session, backend.scheme_id, 10**9, now=datetime.now(UTC))
+    finally:
+        await database.close()
+
+
+async def _bulk_people(session: Any, first: int, count: int, *, topic: str) -> None:
+    """`count` people from Telegram id `first`, each subscribed to `topic`, set-based."""
+    now = datetime.now(UTC)
+    if session.get_bind().dialect.name == "postgresql":
+        series = "generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g(n)"
+        number = "g.n"
+    else:
+        series = (
+            "(WITH RECURSIVE g(n) AS (SELECT :first UNION ALL SELECT n + 1 FROM g "
+            "WHERE n < :last) SELECT n FROM g) AS g"
+        )
+        number = "g.n"
+    await session.execute(
+        text(
+            "INSERT INTO people (telegram_user_id, full_name, created_at, updated_at) "
+            f"SELECT {number}, 'Subscriber', :now, :now FROM {series}"
+        ),
+        {"first": first, "last": first + count - 1, "now": now},
+    )
+    await session.execute(
+        text(
+            "INSERT INTO subscriptions (person_id, topic, min_severity, active, created_at) "
+            "SELECT id, :topic, 'minor', true, :now FROM people "
+            "WHERE telegram_user_id BETWEEN :first AND :last"
+        ),
+        {"topic": topic, "first": first, "last": first + count - 1, "now": now},
+    )
+
+
+async def queue(backend: Backend, audience: Audience, *, paid: bool) -> tuple[int, int, float]:
+    """Queues one alert; returns its id, its number of copies and the seconds it took."""
+    from broadcast.outbox import AlertDraft, queue_alert
+
+    database = Database(backend.database_url)
+    now = datetime.now(UTC)
+    draft = AlertDraft(
+        headline="Shoplifter active on the High Street",
+        description="A man in a grey hoodie is taking spirits from shelves near the market.",
+        instruction="Keep spirits behind the counter and call 101.",
+        severity=Severity.SEVERE,
+        expires_at=now + timedelta(hours=6),
+        audience=audience,
+        scheme_id=backend.scheme_id,
+        paid=paid,
+    )
+    try:
+        async with database.sessions() as session:
+            started = time.perf_counter()
+            queued = await queue_alert(session, draft, now=now, tz=TZ)
+            seconds = time.perf_counter() - started
+    finally:
+        await database.close()
+    return queued.alert_id, queued.recipients, seconds
+
+
+async def measure_engine(
+    sandbox: SandboxClient,
+    api_url: str,
+    backend: Backend,
+    *,
+    audience: Audience,
+    paid: bool,
+    rate: float,
+    paid_rate: float,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    _alert, recipients, _seconds = await queue(backend, audience, paid=paid)
+    await sandbox.reset_calls()
+    spec = {
+        "database_url": backend.database_url,
+        "redis_url": backend.redis_url,
+        "prefix": f"bench-{uuid.uuid4().hex[:8]}",
+        "api_url": api_url,
+        "rate": rate,
+        "paid_rate": paid_rate,
+        "concurrency": CONCURRENCY,
+        "expected": recipients,
+    }
+    result = await asyncio.to_thread(child, "engine", spec)
+    calls = await sandbox.calls()
+    return result, {"status_429": calls.status_429, "rate_limited": calls.rate_limited_total}
+
+
+async def plan_hundred_thousand(url: str) -> tuple[float, float, int]:
+    """Seconds to find 100,000 subscribers, and to queue an alert to them, on PostgreSQL."""
+    from broadcast.planner import count_recipients
+
+    backend = Backend("postgres", url, None)
+    database = Database(url)
+    try:
+        async with database.sessions() as session, session.begin():
+            scheme = Scheme(name="Planning benchmark")
+            session.add(scheme)
+            await session.flush()
+            backend.scheme_id = scheme.id
+            await _bulk_people(session, 900_000_001, PLANNED_SUBSCRIBERS, topic="planning")
+        async with database.sessions() as session, session.begin():
+            await session.execute(text("ANALYZE"))
+    finally:
+        await database.close()
+    audience = Audience(subscribers=True, topics=("planning",))
+    database = Database(url)
+    try:
+        async with database.sessions() as session, session.begin():
+            started = time.perf_counter()
+            await count_recipients(session, audience, Severity.SEVERE, datetime.now(TZ).time())
+            finding = time.perf_counter() - started
+    finally:
+        await database.close()
+    _alert, copies, seconds = await queue(backend, audience, paid=False)
+    return finding, seconds, copies
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def create_postgres() -> str:
+    import asyncpg
+
+    name = f"shopwatch_bench_{os.getpid()}"
+    connection = await asyncpg.connect(_plain(POSTGRES_URL))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_plain(POSTGRES_URL))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def start_sandbox(port: int) -> subprocess.Popen[str]:
+    """The sandbox in a process of its own, once it is listening."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.broadcast",
+            "sandbox",
+            json.dumps({"port": port, "users": PAID_RECIPIENTS}),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        raise RuntimeError("the sandbox did not start")
+    return process
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def machine() -> list[str]:
+    """What this machine is, as far as the benchmark can tell."""
+    model = "unknown CPU"
+    with Path("/proc/cpuinfo").open() as info:
+        for line in info:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with Path("/proc/meminfo").open() as info:
+        memory_kb = int(info.readline().split()[1])
+    return [
+        f"{model}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GiB",
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
+        f"load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+    ]
+
+
+async def main(args: argparse.Namespace) -> list[Row]:
+    from sandbox.client import SandboxClient
+    from storage.migrate import upgrade
+
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}"
+    sandbox_process = await asyncio.to_thread(start_sandbox, port)
+    sandbox = SandboxClient(api_url)
+    rows: list[Row] = []
+    backends: list[Backend] = []
+    postgres_url = await create_postgres()
+    try:
+        await asyncio.to_thread(upgrade, postgres_url)
+        backends.append(Backend("PostgreSQL + Redis", postgres_url, REDIS_URL))
+        if not args.skip_sqlite:
+            path = Path(args.workdir) / f"bench-{os.getpid()}.db"
+            sqlite_url = f"sqlite+aiosqlite:///{path}"
+            await asyncio.to_thread(upgrade, sqlite_url)
+            backends.append(Backend("SQLite", sqlite_url, None))
+        for backend in backends:
+            await prepare(backend, PAID_RECIPIENTS)
+        everyone = Audience(subscribers=True, topics=("warnings",))
+        few = Audience(chat_ids=tuple(range(FIRST_USER, FIRST_USER + FREE_RECIPIENTS)))
+
+        await sandbox.disable_limits()
+        bare = await asyncio.to_thread(
+            child,
+            "bare",
+            {
+                "api_url": api_url,
+                "first_chat": FIRST_USER,
+                "count": PAID_RECIPIENTS,
+                "concurrency": CONCURRENCY,
+                "text": "Shoplifter active on the High Street",
+            },
+        )
+        bare_rate = bare["sent"] / bare["sending_seconds"]
+        rows.append(_row("bare aiogram, no pacing, 10,000", "none", bare, None, bare_rate))
+        for backend in backends:
+            unpaced, _ = await measure_engine(
+                sandbox,
+                api_url,
+                backend,
+                audience=everyone,
+                paid=True,
+                rate=30.0,
+                paid_rate=1_000_000.0,
+            )
+            rows.append(_row("engine, no pacing, 10,000", backend.name, unpaced, None, bare_rate))
+        await sandbox.set_limits(
+            bot_enabled=True, paid_enabled=True, private_enabled=True, group_enabled=True
+        )
+        for backend in backends:
+            paid, calls = await measure_engine(
+                sandbox,
+                api_url,
+                backend,
+                audience=everyone,
+                paid=True,
+                rate=30.0,
+                paid_rate=1000.0,
+            )
+            rows.append(_row("paid 1000/s, 10,000", backend.name, paid, calls, bare_rate))
+        if not args.skip_free:
+            for backend in backends:
+                free, calls = await measure_engine(
+                    sandbox,
+                    api_url,
+                    backend,
+                    audience=few,
+                    paid=False,
+                    rate=30.0,
+                    paid_rate=1000.0,
+                )
+                row = _row("free 30/s, 1,500", backend.name, free, calls, None)
+                ideal = FREE_RECIPIENTS / 30.0
+                row.values["vs ideal 50 s"] = f"{(free['seconds'] / ideal - 1) * 100:+.1f}%"
+                rows.append(row)
+        finding, seconds, copies = await plan_hundred_thousand(postgres_url)
+        rows.append(
+            Row(
+                "find 100,000 subscribers",
+                "PostgreSQL",
+                {"copies": f"{copies:,}", "seconds": f"{finding:.2f}"},
+                {"seconds": finding},
+            )
+        )
+        rows.append(
+            Row(
+                "queue an alert to 100,000 subscribers",
+                "PostgreSQL",
+                {"copies": f"{copies:,}", "seconds": f"{seconds:.2f}"},
+                {"seconds": seconds},
+            )
+        )
+    finally:
+        await sandbox.close()
+        sandbox_process.terminate()
+        sandbox_process.wait(timeout=10)
+        await drop_postgres(postgres_url)
+        for backend in backends:
+            if backend.redis_url is None:
+                leftover = Path(make_url(backend.database_url).database or "")
+                await asyncio.to_thread(leftover.unlink, missing_ok=True)
+    return rows
+
+
+def _row(
+    scenario: str,
+    backend: str,
+    result: dict[str, Any],
+    calls: dict[str, Any] | None,
+    bare_rate: float | None,
+) -> Row:
+    rate = result["sent"] / result["seconds"]
+    values = {
+        "sent": f"{result['sent']:,}",
+        "seconds": f"{result['seconds']:.2f}",
+        "msg/s": f"{rate:,.0f}",
+        "msg/s while sending": f"{result['sent'] / max(result['sending_seconds'], 1e-9):,.0f}",
+        "cores": f"{result['cpu_seconds'] / result['seconds']:.2f}",
+        "MB at start": f"{result['start_rss_mb']:.0f}",
+        "peak MB": f"{result['peak_rss_mb']:.0f}",
+    }
+    raw = {
+        "rate": rate,
+        "cores": result["cpu_seconds"] / result["seconds"],
+        "peak_mb": result["peak_rss_mb"],
+        "seconds": result["seconds"],
+    }
+    if bare_rate is not None:
+        values["x bare"] = f"{rate / bare_rate:.2f}"
+        raw["ratio"] = rate / bare_rate
+    if calls is not None:
+        values["429s"] = f"{calls['status_429']} ({calls['rate_limited']} over a limit)"
+        raw["429s"] = calls["status_429"]
+    return Row(scenario, backend, values, raw)
+
+
+def targets(rows: Sequence[Row]) -> list[str]:
+    """Each target of the issue, met or not, by the figures of this run."""
+
+    def check(met: bool, text: str) -> str:
+        return f"{'met' if met else 'NOT met'}: {text}"
+
+    lines: list[str] = []
+    for row in rows:
+        raw, where = row.raw, row.backend
+        if row.scenario.startswith("paid"):
+            lines.append(
+                check(raw["rate"] >= 950, f"{where}, paid: {raw['rate']:,.0f} msg/s >= 950")
+            )
+            lines.append(check(raw["cores"] <= 1, f"{where}, paid: {raw['cores']:.2f} cores <= 1"))
+            lines.append(check(raw["429s"] == 0, f"{where}, paid: {raw['429s']:.0f} 429s"))
+            lines.append(
+                check(raw["peak_mb"] < 200, f"{where}, paid: peak {raw['peak_mb']:.0f} MB < 200")
+            )
+        elif row.scenario.startswith("free"):
+            off = (raw["seconds"] / (FREE_RECIPIENTS / 30.0) - 1) * 100
+            lines.append(check(abs(off) <= 3, f"{where}, free: {off:+.1f}% of the ideal 50 s"))
+            lines.append(check(raw["429s"] == 0, f"{where}, free: {raw['429s']:.0f} 429s"))
+        elif row.scenario.startswith("engine, no pacing"):
+            lines.append(check(raw["ratio"] >= 0.6, f"{where}: {raw['ratio']:.2f} x bare >= 0.6"))
+        elif "100,000" in row.scenario:
+            seconds = raw["seconds"]
+            lines.append(check(seconds < 1, f"{row.scenario}: {seconds:.2f} s < 1 s"))
+    return lines
+
+
+COLUMNS = (
+    "sent",
+    "seconds",
+    "msg/s",
+    "msg/s while sending",
+    "x bare",
+    "cores",
+    "MB at start",
+    "peak MB",
+    "429s",
+    "vs ideal 50 s",
+    "copies",
+)
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The results as a Markdown table."""
+    used = [column for column in COLUMNS if any(column in row.values for row in rows)]
+    lines = [
+        "| scenario | backend | " + " | ".join(used) + " |",
+        "|---|---|" + "---|" * len(used),
+    ]
+    for row in rows:
+        cells = [row.values.get(column, "") for column in used]
+        lines.append(f"| {row.scenario} | {row.backend} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """Entry point: the benchmark, or one of its child processes."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("sandbox", "engine", "bare"):
+        spec = json.loads(argv[1])
+        if argv[0] == "sandbox":
+            asyncio.run(serve_sandbox(spec["port"], spec["users"]))
+            return 0
+        work = run_engine if argv[0] == "engine" else run_bare
+        print(json.dumps(asyncio.run(work(spec))))  # noqa: T201
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.broadcast")
+    parser.add_argument("--output", help="also write the results to this Markdown file")
+    parser.add_argument("--skip-free", action="store_true", help="skip the 50 s free-rate runs")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL + Redis only")
+    parser.add_argument("--workdir", default="/tmp", help="where the SQLite file goes")
+    args = parser.parse_args(argv)
+    before = machine()
+    started = datetime.now(UTC)
+    rows = asyncio.run(main(args))
+    result = table(rows)
+    print(result)  # noqa: T201
+    if args.output:
+        after = f"load average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        met = "\n".join(f"- {line}" for line in targets(rows))
+        Path(args.output).write_text(report(result, met, [*before, after], started))
+    return 0
+
+
+def report(result: str, met: str, machine_lines: list[str], started: datetime) -> str:
+    """BENCHMARKS.md: the table, the targets, the machine, and how to read it."""
+    described = "\n".join(f"- {line}" for line in machine_lines)
+    return f"""# Benchmarks
+
+## Broadcast engine
+
+Run with `make bench` (`python -m benchmarks.broadcast --output BENCHMARKS.md`) on
+{started:%Y-%m-%d %H:%M} UTC. The sandbox (Telegram's stand-in, with its limits on unless the
+row says otherwise) runs in its own process on loopback; each engine run and the bare client
+run in a fresh process, so CPU and memory figures are theirs alone. PostgreSQL and Redis are
+the machine's local servers (their own CPU is not counted).
+
+{result}
+
+Targets, by this run's figures:
+
+{met}
+
+How to read it:
+
+- **msg/s** counts from the worker's start to the last copy settled (claiming, pacing,
+  sending and recording included); **msg/s while sending** from the first send to the last.
+- **x bare** is the engine's rate over the bare aiogram client's (same 10,000 messages, same
+  100 connections, no outbox, no pacing, sandbox limits off). The "no pacing" engine rows are
+  the like-for-like comparison of overhead; the paid rows are capped at 1000/s by design.
+- **cores** is the engine process's CPU time over wall time; **MB at start** its resident
+  memory when the run starts (Python with aiogram, SQLAlchemy and the drivers imported: aiogram's
+  models alone take about 155 MB); **peak MB** its peak resident memory.
+- **429s**: answers of 429 from the sandbox, and in brackets how many were a limit breached.
+- **vs ideal 50 s**: 1,500 copies at 30/s take 50 s at best.
+- **find 100,000 subscribers**: the set-based recipient query alone (what `preview_recipients`
+  runs); **queue an alert to 100,000 subscribers**: `queue_alert`, i.e. the alert, that query
+  and 100,000 delivery rows written in one transaction.
+
+Where the time and memory go (profiled by hand with py-spy and cProfile, November 2026):
+
+- About 57% of the engine's CPU in the unpaced run is aiogram and aiohttp building, sending and
+  parsing requests: the same code the bare client runs, and more per message than in the bare
+  client, as it shares the process with everything else. SQLAlchemy and asyncpg (claims and
+  batched outcomes) take about 20%, Redis and the limiter about 6%, the worker's own scheduling
+  the rest. That is why the unpaced engine stays at 0.4-0.5 of the bare client: the target of 0.6
+  would need a sender lighter than aiogram's (raw JSON over the same aiohttp session).
+- The engine's process holds about 195 MB before it sends anything: importing aiogram alone
+  takes about 155 MB (its pydantic models), SQLAlchemy and the drivers most of the rest. The
+  10,000-copy run itself adds about 20 MB, the same as the bare client's run.
+- Queueing to 100,000 subscribers spends about half its time in PostgreSQL's foreign-key
+  checks on `deliveries.alert_id` and `deliveries.person_id` (one per row); finding the
+  recipients takes under a tenth of a second.
+- aiogram rebuilds the `Response[Message]` model whenever garbage collection has dropped it
+  (milliseconds each time); `broadcast/transport.py` keeps it referenced, which took the
+  unpaced engine from about 1,300 to about 1,800 msg/s (the bare client gains too, as it uses
+  the same module).
+- The machine is shared: other work running during the benchmark shows in the load average
+  below and makes every figure noisier.
+
+Machine:
+
+{described}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
