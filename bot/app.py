@@ -81,6 +81,14 @@ def build_dispatcher(components: Components) -> Dispatcher:
         "database": components.database,
     }
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, **workflow)
+    # aiogram closes the FSM storage (and with it the shared Redis client) as soon as polling
+    # stops, while updates already being handled still need it; the process closes Redis
+    # itself once they have finished.
+    dispatcher.shutdown.handlers = [
+        handler
+        for handler in dispatcher.shutdown.handlers
+        if handler.callback != dispatcher.fsm.close
+    ]
     counter: Counter = (
         RedisCounter(components.redis, components.redis_prefix)
         if components.redis is not None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -13,13 +16,49 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Components
 from core.deletions import sweep
+from core.digest import week_slot, weekly_digests
 from core.gallery.retention import purge_expired
 from core.jobs import prune_job_history, run_once
+from handlers.broadcasts.progress import EDIT_EVERY_SECONDS, ProgressKeeper
 from handlers.gallery.jobs import remind_coordinators, telegram_deleter
+
+logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 
 DELETION_SWEEP_SECONDS = 30
+
+
+def redis_turn(
+    components: Components, job: str, worker: str, hold_ms: int
+) -> Callable[[], Awaitable[bool]]:
+    """Claims a short turn at a frequent job: one process per turn with Redis, else this one.
+
+    A turn is a Redis key that expires by itself (SET NX PX): nothing piles up in `job_runs`.
+    """
+    redis = components.redis
+    key = f"{components.redis_prefix}:turn:{job}"
+
+    async def claim() -> bool:
+        if redis is None:
+            return True
+        return bool(await redis.set(key, worker, nx=True, px=hold_ms))
+
+    return claim
+
+
+async def send_digests(bot: Bot, session: AsyncSession, now: datetime, tz: ZoneInfo) -> str:
+    """Sends each coordinator their schemes' weekly digests; says how many went out."""
+    sent = failed = 0
+    for letter in await weekly_digests(session, now=now, tz=tz):
+        try:
+            await bot.send_message(letter.telegram_user_id, letter.text)
+        except TelegramAPIError as error:
+            logger.warning("weekly digest to %s not sent: %s", letter.telegram_user_id, error)
+            failed += 1
+        else:
+            sent += 1
+    return f"sent {sent} digests, {failed} failed"
 
 
 def build_scheduler(
@@ -79,7 +118,36 @@ def build_scheduler(
                 work=lambda session: remind_coordinators(bot, session, now, tz),
             )
 
+        keeper = ProgressKeeper(
+            bot,
+            sessions,
+            clock,
+            redis_turn(
+                components, "broadcast_progress", worker, int(EDIT_EVERY_SECONDS * 1000) - 200
+            ),
+        )
+
+        async def weekly_digest() -> None:
+            now = clock.now()
+            await run_once(
+                sessions,
+                job="weekly_digest",
+                slot=week_slot(now, tz),
+                worker=worker,
+                work=lambda session: send_digests(bot, session, now, tz),
+            )
+
         jobs += [
+            (
+                "weekly_digest",
+                weekly_digest,
+                CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=tz),
+            ),
+            (
+                "broadcast_progress",
+                keeper.run,
+                IntervalTrigger(seconds=EDIT_EVERY_SECONDS),
+            ),
             (
                 "delete_expired_messages",
                 delete_expired_messages,

@@ -15,7 +15,7 @@ from broadcast.config import EngineConfig
 from broadcast.interface import RateLimiter
 from broadcast.limiter import MemoryLimiter, RedisLimiter
 from broadcast.transport import TelegramTransport, build_transport_bot
-from broadcast.worker import BroadcastWorker
+from broadcast.worker import BroadcastWorker, freeze_startup_objects
 from core.clock import Clock, SystemClock
 from storage.db import Database
 from storage.migrate import current_revision, head_revision
@@ -130,6 +130,7 @@ async def serve_worker(settings: Settings) -> int:
                 "`shopwatch run` with BROADCAST_WORKER_IN_RUN=true beside it"
             )
         running = RunningWorker(settings, database, redis)
+        freeze_startup_objects()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -44,6 +44,10 @@ RowSelect: TypeAlias = Select[*tuple[Any, ...]]
 SEVERITY_ORDER = (Severity.MINOR, Severity.MODERATE, Severity.SEVERE, Severity.EXTREME)
 
 
+# Warnings that ring even in a person's quiet hours.
+URGENT_SEVERITIES = frozenset({Severity.EXTREME, Severity.SEVERE})
+
+
 def severities_heard_at(severity: Severity) -> list[Severity]:
     """The subscription thresholds that let an alert of this severity through."""
     return list(SEVERITY_ORDER[: SEVERITY_ORDER.index(severity) + 1])
@@ -58,8 +62,8 @@ def _reachable() -> ColumnElement[bool]:
 
 
 def _silent(severity: Severity, local_time: time) -> ColumnElement[bool]:
-    """In the person's quiet hours the copy arrives without a sound (never for Extreme)."""
-    if severity == Severity.EXTREME:
+    """In the person's quiet hours the copy arrives without a sound (unless it is urgent)."""
+    if severity in URGENT_SEVERITIES:
         return false()
     start, end = Person.quiet_hours_start, Person.quiet_hours_end
     at = literal(local_time, Time())

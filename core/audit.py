@@ -97,6 +97,8 @@ ACTION_WORDS: dict[str, str] = {
     "incident.resolved": "marked incident {incident} resolved",
     "incident.reopened": "reopened incident {incident}",
     "incident.escalated": "escalated incident {incident}",
+    "alert.sent": "sent warning ALERT-{id}",
+    "alert.scheduled": "scheduled warning ALERT-{id}",
     "incident.personal_data_purged": "deleted personal data from incident {incident} (retention)",
     "member.applied": "asked to join the scheme",
     "member.approved": "approved a member",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
+    blocking,
+    broadcasts,
     cancel,
     errors,
     fallback,
@@ -15,6 +17,7 @@ from handlers import (
     privacy,
     schemes,
     start,
+    subscriptions,
 )
 from handlers.reports import intake, mine, queue
 
@@ -30,10 +33,13 @@ def get_routers() -> list[Router]:
         schemes,
         incidents,
         gallery,
+        broadcasts,
+        subscriptions,
         start,
         help,
         privacy,
         groups,
+        blocking,
         intake,
         mine,
         queue,

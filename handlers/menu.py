@@ -20,6 +20,8 @@ AVAILABLE_ACTIONS: frozenset[Action] = frozenset(
         Action.INCIDENTS,
         Action.GALLERY,
         Action.AUDIT,
+        Action.BROADCAST,
+        Action.SUBSCRIBE,
     }
 )
 

@@ -167,7 +167,7 @@ async def test_everyone_reached_twice_gets_one_copy_and_the_unreachable_none(
     assert counted == 4
 
 
-async def test_quiet_hours_make_a_copy_silent_unless_the_alert_is_extreme(
+async def test_quiet_hours_make_a_copy_silent_unless_the_alert_is_urgent(
     backend: Backend, database: Database
 ) -> None:
     ids = await _town(database)
@@ -177,8 +177,12 @@ async def test_quiet_hours_make_a_copy_silent_unless_the_alert_is_extreme(
         ids["rosa"]: False,
         ids["roy"]: False,
     }
-    assert await _planned(database, rosa, Severity.SEVERE, at=MIDNIGHT) == {
+    assert await _planned(database, rosa, Severity.MODERATE, at=MIDNIGHT) == {
         ids["rosa"]: True,
+        ids["roy"]: False,
+    }
+    assert await _planned(database, rosa, Severity.SEVERE, at=MIDNIGHT) == {
+        ids["rosa"]: False,
         ids["roy"]: False,
     }
     assert await _planned(database, rosa, Severity.EXTREME, at=MIDNIGHT) == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +34,11 @@ async def test_start_greets_a_newcomer_and_offers_their_actions(live: LiveBot) -
 
     assert "Hello Amira, this is ShopWatch." in reply.body
     assert "In an emergency call 999; for non-emergency crime call 101." in reply.body
-    assert reply.buttons == [["Report a problem", "My reports"], ["Help", "Privacy"]]
+    assert reply.buttons == [
+        ["Report a problem", "My reports"],
+        ["Alerts I get", "Help"],
+        ["Privacy"],
+    ]
 
 
 async def test_start_records_the_person_once(live: LiveBot, database: Database) -> None:
@@ -51,7 +56,7 @@ async def test_the_command_menu_is_published_at_start_up(live: LiveBot) -> None:
     bot = (await live.sandbox.bots())[0]
     published = {command["command"] for scope in bot["commands"] for command in scope["commands"]}
 
-    assert {"start", "report", "myreports", "help", "privacy", "cancel"} <= published
+    assert {"start", "report", "myreports", "subscribe", "help", "privacy", "cancel"} <= published
     assert "reports" not in published, "coordinator commands stay out of everyone's menu"
 
 
@@ -384,3 +389,28 @@ async def test_start_up_warns_when_a_scheme_group_lacks_rights(
         "Market Town traders" in w and "Ban users" in w and "Pin messages" not in w
         for w in warnings
     ), warnings
+
+
+async def test_updates_in_flight_keep_redis_until_they_finish_when_the_bot_stops(
+    live: LiveBot,
+) -> None:
+    if live.backend.redis_url is None or live.mode != "polling":
+        # In webhook mode each update is handled inside its HTTP request, which the server's
+        # graceful shutdown waits for.
+        pytest.skip("only polling hands updates to background tasks with Redis state")
+    process = live.process
+    assert process.dispatcher is not None and process.redis is not None
+    redis = process.redis
+
+    # A handler still waiting on Redis when the stop begins (aiogram's own shutdown hook used
+    # to close the storage's client under it, losing the conversation's next step).
+    async def waiting_on_redis() -> object:
+        return await redis.blpop([f"{live.backend.redis_prefix}:nothing"], 0.5)
+
+    in_flight = asyncio.create_task(waiting_on_redis())
+    process.dispatcher._handle_update_tasks.add(in_flight)
+    await asyncio.sleep(0.05)
+
+    await process.stop()
+
+    assert in_flight.done() and in_flight.exception() is None

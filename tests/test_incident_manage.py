@@ -75,40 +75,49 @@ async def test_a_resolved_incident_shows_its_status_and_offers_reopen(town: Town
     assert sighting["text"].startswith("This incident has been marked resolved")
 
 
-async def test_escalating_saves_one_draft_warning_for_broadcast(town: Town) -> None:
+async def test_escalating_opens_the_composer_prefilled_from_the_incident(town: Town) -> None:
     filed, card = await posted_card(
         town, location_text="Bus station", description="Two men shoplifting spirits."
     )
     cora = town.coordinator
     full = await details_for(cora, card)
 
-    assert (await cora.press("Escalate to alert", on=full))["text"] == "Draft warning saved"
-    saved = await cora.next_reply()
+    assert (await cora.press("Escalate to alert", on=full))["text"] == "Writing a warning"
+    preview = await cora.next_reply()
+    controls = await cora.next_reply()
+
+    assert preview.body.startswith(
+        "⚠️ Warning\nTheft: Bus station\n\nTwo men shoplifting spirits.\nWhere: Bus station\n"
+    )
+    assert "To: Traders, The scheme's group (3 recipients)." in controls.body
+    assert await count_rows(town, Alert) == 0
+    await cora.press("Send now (3 recipients)", on=controls)
+    assert (await cora.next_reply()).body == "Sending to 3 recipients."
+
     async with town.database.sessions() as session:
         alert = (await session.execute(select(Alert))).scalar_one()
         cora_id = (
             await session.execute(select(Person.id).where(Person.telegram_user_id == cora.id))
         ).scalar_one()
-    assert saved.body.startswith(
-        f'Saved as a draft warning, ALERT-{alert.id}: "Theft: Bus station"'
-    )
-    assert "/broadcast once broadcasting is switched on" in saved.body
-    assert (alert.state, alert.status, alert.message_type, alert.severity) == (
-        AlertState.DRAFT,
+        actions = (
+            (await session.execute(select(AuditEntry.action).order_by(AuditEntry.id)))
+            .scalars()
+            .all()
+        )
+    assert (alert.status, alert.message_type, alert.severity) == (
         AlertStatus.ACTUAL,
         AlertMessageType.ALERT,
         Severity.MODERATE,
     )
+    assert alert.state != AlertState.DRAFT
     assert alert.description == "Two men shoplifting spirits."
     assert alert.source_incident_id == filed.id and alert.scheme_id == town.scheme_id
     assert alert.created_by_id == cora_id
-    assert alert.audience == {"scheme_id": town.scheme_id, "traders": True}
-    assert alert.expires_at - alert.created_at == timedelta(hours=24)
-
-    await cora.press("Escalate to alert", on=full)
-    reused = await cora.next_reply()
-    assert reused.body.startswith(f"This incident already has a draft warning, ALERT-{alert.id}")
-    assert await count_rows(town, Alert) == 1
+    assert alert.audience["roles"] == ["trader"] and alert.audience["include_group"]
+    # 24 hours from the preview, so that what was previewed is what is sent.
+    assert timedelta(hours=23, minutes=59) < alert.expires_at - alert.created_at
+    assert alert.expires_at - alert.created_at <= timedelta(hours=24)
+    assert actions == ["incident.viewed", "incident.escalated", "alert.sent"]
 
 
 async def test_escalating_does_not_name_a_reporter_who_stayed_unnamed(town: Town) -> None:
@@ -118,12 +127,11 @@ async def test_escalating_does_not_name_a_reporter_who_stayed_unnamed(town: Town
     assert "Where: Tom's News\nPosted by Tom's News (only coordinators see this)" in full.body
 
     await cora.press("Escalate to alert", on=full)
-    await cora.next_reply()
+    preview = await cora.next_reply()
 
-    async with town.database.sessions() as session:
-        alert = (await session.execute(select(Alert))).scalar_one()
-    assert alert.headline == "Theft: At a member business"
-    assert alert.area_text == "At a member business"
+    assert preview.body.startswith("⚠️ Warning\nTheft: At a member business\n")
+    assert "Where: At a member business\n" in preview.body
+    assert "Tom's News" not in preview.body
 
 
 async def test_an_incident_whose_details_were_purged_cannot_become_a_warning(town: Town) -> None:

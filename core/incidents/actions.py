@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
-from core.enums import (
-    AlertMessageType,
-    AlertState,
-    AlertStatus,
-    IncidentStatus,
-    Severity,
-)
+from core.enums import IncidentStatus
 from core.errors import InvalidInput, NotFound
 from core.incidents.card import where_text
 from core.incidents.types import type_label
 from core.schemes.access import Permission, require
-from storage.models import Alert, Incident
+from storage.models import Incident, Scheme
 from storage.repositories import incident_views as views_repo
-
-ALERT_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -36,11 +28,15 @@ class StatusChanged:
 
 @dataclass(frozen=True)
 class Escalated:
-    """The draft warning made from an incident (or the one already made)."""
+    """What a warning written from an incident starts with."""
 
-    alert_id: int
+    incident_id: int
+    reference: str
+    scheme_id: int
     headline: str
-    reused: bool
+    description: str
+    area_text: str
+    has_group: bool
 
 
 async def _managed(session: AsyncSession, person_id: int, incident_id: int) -> Incident:
@@ -82,38 +78,17 @@ async def set_resolved(
 async def escalate(
     session: AsyncSession, *, person_id: int, incident_id: int, now: datetime
 ) -> Escalated:
-    """Saves a draft warning for the scheme's traders from the incident (once per incident)."""
+    """The incident's words for a warning to the scheme's traders, if the person coordinates it."""
     async with session.begin():
         incident = await _managed(session, person_id, incident_id)
-        existing = await views_repo.draft_alert_for(session, incident.id)
-        if existing is None and incident.personal_data_purged_at is not None:
+        if incident.personal_data_purged_at is not None:
             raise InvalidInput(
                 f"The details of {incident.reference} were deleted under the scheme's retention "
                 "rules, so it can't become a warning. Write a new one with /broadcast instead."
             )
-        if existing is not None:
-            alert, reused = existing, True
-        else:
-            business = await views_repo.business_of(session, incident.membership_id)
-            where = where_text(incident, business)
-            alert = Alert(
-                scheme_id=incident.scheme_id,
-                created_by_id=person_id,
-                status=AlertStatus.ACTUAL,
-                message_type=AlertMessageType.ALERT,
-                severity=Severity.MODERATE,
-                headline=f"{type_label(incident.incident_type)}: {where}"[:256],
-                description=incident.description,
-                area_text=where[:256],
-                audience={"scheme_id": incident.scheme_id, "traders": True},
-                state=AlertState.DRAFT,
-                expires_at=now + ALERT_LIFETIME,
-                source_incident_id=incident.id,
-                created_at=now,
-            )
-            session.add(alert)
-            await session.flush()
-            reused = False
+        business = await views_repo.business_of(session, incident.membership_id)
+        where = where_text(incident, business)
+        scheme = await session.get(Scheme, incident.scheme_id)
         await audit.record(
             session,
             actor_id=person_id,
@@ -121,7 +96,15 @@ async def escalate(
             action="incident.escalated",
             object_type="incident",
             object_id=incident.id,
-            details={"reference": incident.reference, "alert_id": alert.id, "reused": reused},
+            details={"reference": incident.reference},
             at=now,
         )
-    return Escalated(alert_id=alert.id, headline=alert.headline, reused=reused)
+    return Escalated(
+        incident_id=incident.id,
+        reference=incident.reference,
+        scheme_id=incident.scheme_id,
+        headline=f"{type_label(incident.incident_type)}: {where}",
+        description=incident.description,
+        area_text=where[:256],
+        has_group=scheme is not None and scheme.telegram_group_id is not None,
+    )

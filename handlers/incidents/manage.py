@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
+from core.broadcasts.compose import from_incident
 from core.clock import Clock
 from core.enums import IncidentStatus
 from core.incidents import actions
 from core.people import PersonContext
 from core.schemes.access import NOT_A_MEMBER
+from handlers.broadcasts.compose import open_composer
 from handlers.incidents.card import refresh_card, send_details
 from handlers.incidents.card_callbacks import ManageAction, ManageCallback, OpenIncidentCallback
 
@@ -93,28 +96,23 @@ async def resolve_or_reopen(
 async def escalate(
     query: CallbackQuery,
     callback_data: ManageCallback,
+    state: FSMContext,
     session: AsyncSession,
+    settings: Settings,
     clock: Clock,
     person: PersonContext | None = None,
 ) -> None:
-    """Saves a draft warning from the incident for /broadcast to send."""
+    """Opens the /broadcast composer with a warning written from the incident."""
     if person is None:
         await query.answer(NOT_A_MEMBER[:200], show_alert=True)
         return
     made = await actions.escalate(
         session, person_id=person.id, incident_id=callback_data.incident_id, now=clock.now()
     )
-    await query.answer("Draft warning saved")
+    await query.answer("Writing a warning")
     if isinstance(query.message, Message):
-        first = (
-            f"This incident already has a draft warning, ALERT-{made.alert_id}"
-            if made.reused
-            else f"Saved as a draft warning, ALERT-{made.alert_id}"
-        )
-        await query.message.answer(
-            f'{first}: "{made.headline}". It goes to the scheme\'s traders for 24 hours once '
-            "sent. Sending it is done from /broadcast once broadcasting is switched on in this "
-            "deployment."
+        await open_composer(
+            query.message, state, session, person, settings, clock, from_incident(made)
         )
 
 

@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
+from core.broadcasts.compose import may_escalate_report
 from core.clock import Clock
 from core.enums import ReportStatus
 from core.errors import AppError, InvalidInput
@@ -23,6 +24,7 @@ from core.reports import texts
 from core.reports.categories import CATEGORIES, STATUS_LABELS
 from core.reports.status import StatusChanged, set_status
 from core.reports.views import CoordinatorView, for_coordinator, queue, request_case_review
+from handlers.broadcasts.compose_callbacks import EscalateReportCallback
 from handlers.callbacks import MenuCallback
 from handlers.reports.callbacks import (
     CaseReviewRequestCallback,
@@ -152,7 +154,9 @@ async def page_or_filter(
         await _show_queue(query.message, session, person, callback_data)
 
 
-def _report_keyboard(view: CoordinatorView, whole_cluster: bool) -> InlineKeyboardMarkup:
+def _report_keyboard(
+    view: CoordinatorView, whole_cluster: bool, may_escalate: bool = False
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for status in ReportStatus:
         if status == view.status:
@@ -178,6 +182,11 @@ def _report_keyboard(view: CoordinatorView, whole_cluster: bool) -> InlineKeyboa
                 action=ReviewAction.OPEN, report_id=view.report_id, cluster=not whole_cluster
             ),
         )
+    if may_escalate:
+        builder.button(
+            text="Escalate to alert",
+            callback_data=EscalateReportCallback(report_id=view.report_id),
+        )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -191,11 +200,12 @@ async def open_report(
 ) -> None:
     """Shows a report in full with buttons to change its status."""
     view = await for_coordinator(session, person, callback_data.report_id, settings.tz)
+    may_escalate = await may_escalate_report(session, person.id, view.report_id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
             view.text + "\n\nSet its status:",
-            reply_markup=_report_keyboard(view, callback_data.cluster),
+            reply_markup=_report_keyboard(view, callback_data.cluster, may_escalate),
         )
 
 

@@ -204,3 +204,32 @@ async def exclusion(
         row = Exclusion(subject_id=subject_id, starts_on=starts_on, ends_on=ends_on)
         session.add(row)
     return row
+
+
+async def subscription(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    topic: str,
+    area_id: int | None = None,
+    min_severity: str = "minor",
+    name: str = "Subscriber",
+) -> int:
+    """A subscription (the person is created if the Telegram id is new); returns its id."""
+    from core.enums import Severity
+    from storage.models import Subscription
+
+    async with session.begin():
+        found = (
+            await session.execute(select(Person).where(Person.telegram_user_id == telegram_user_id))
+        ).scalar_one_or_none()
+        if found is None:
+            found = Person(telegram_user_id=telegram_user_id, full_name=name)
+            session.add(found)
+            await session.flush()
+        row = Subscription(
+            person_id=found.id, area_id=area_id, topic=topic, min_severity=Severity(min_severity)
+        )
+        session.add(row)
+        await session.flush()
+        return row.id

@@ -214,6 +214,10 @@ async def running_bot(
     try:
         await live.process.start()
         yield live
+        await live.process.stop()
+        # `close` and `logOut` would lock the real bot out of Telegram for minutes.
+        calls = await sandbox.calls()
+        assert calls.count("close") == calls.count("logOut") == 0, "the bot called close/logOut"
     finally:
         await live.process.stop()
         await sandbox.close()

@@ -1,0 +1,1 @@
+"""Broadcast follow-ups: live progress, cancel and recall, without Telegram specifics."""
