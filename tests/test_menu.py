@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.filters.callback_data import CallbackData
 
+import handlers
 from core.deeplinks import JoinScheme, parse_start_payload
 from core.enums import Role
 from core.errors import InvalidInput
@@ -54,3 +56,18 @@ def test_start_payloads() -> None:
     for bad in ("join_", "join_abc", "join_" + "a" * 33, "hello", "join_abc$123", "x" * 65):
         with pytest.raises(InvalidInput):
             parse_start_payload(bad)
+
+
+def _payload_classes(cls: type[CallbackData]) -> list[type[CallbackData]]:
+    found: list[type[CallbackData]] = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_payload_classes(sub)]
+    return found
+
+
+def test_every_button_payload_has_its_own_prefix() -> None:
+    assert handlers.get_routers()  # every handler module, and so every payload class, imported
+    prefixes = [str(payload.__prefix__) for payload in _payload_classes(CallbackData)]
+
+    assert len(prefixes) > 20
+    assert len(prefixes) == len(set(prefixes)), sorted(prefixes)

@@ -22,7 +22,7 @@ class FollowUpCallback(CallbackData, prefix="b1f"):
     action: FollowUp
 
 
-class ConfirmCallback(CallbackData, prefix="b1c"):
+class ConfirmCallback(CallbackData, prefix="b1k"):
     """The coordinator's answer to "cancel (or recall) this alert?": go ahead, or keep it."""
 
     alert_id: int
