@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.drafts import MAX_PHOTOS as MAX_PHOTOS
+from core.drafts import keep_photo, known_fields
 from core.enums import IncidentType
 from core.errors import InvalidInput
 from core.incidents.types import asks_value
 
-MAX_PHOTOS = 5
 MAX_PEOPLE = 4
 
 # How each described person is stored in Incident.people_description["people"]: a list of
@@ -75,8 +76,7 @@ class IncidentDraft:
     @classmethod
     def from_data(cls, data: dict[str, Any] | None) -> IncidentDraft:
         """A draft from stored state, ignoring anything unknown."""
-        known = {name: value for name, value in (data or {}).items() if name in _FIELDS}
-        return cls(**known)
+        return cls(**known_fields(cls, data))
 
     @property
     def kind(self) -> IncidentType | None:
@@ -114,12 +114,7 @@ class IncidentDraft:
 
     def add_photo(self, file_id: str, file_unique_id: str) -> bool:
         """Keeps a photo unless it is a repeat or the limit is reached; True if kept."""
-        if any(unique == file_unique_id for _, unique in self.photos):
-            return False
-        if len(self.photos) >= MAX_PHOTOS:
-            return False
-        self.photos.append([file_id, file_unique_id])
-        return True
+        return keep_photo(self.photos, file_id, file_unique_id)
 
     def missing(self) -> list[str]:
         """The answers still needed before it can be filed."""
@@ -145,6 +140,3 @@ class IncidentDraft:
         missing = self.missing()
         if missing:
             raise InvalidInput("This incident still needs: " + ", ".join(missing) + ".")
-
-
-_FIELDS = frozenset(IncidentDraft.__dataclass_fields__)

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.drafts import MAX_PHOTOS as MAX_PHOTOS
+from core.drafts import keep_photo, known_fields
 from core.errors import InvalidInput
-
-MAX_PHOTOS = 5
 
 
 class Contact(StrEnum):
@@ -61,8 +61,7 @@ class Draft:
     @classmethod
     def from_data(cls, data: dict[str, Any] | None) -> Draft:
         """A draft from stored state, ignoring anything unknown."""
-        known = {name: value for name, value in (data or {}).items() if name in _FIELDS}
-        return cls(**known)
+        return cls(**known_fields(cls, data))
 
     @property
     def has_location(self) -> bool:
@@ -83,12 +82,7 @@ class Draft:
 
     def add_photo(self, file_id: str, file_unique_id: str) -> bool:
         """Keeps a photo unless it is a repeat or the limit is reached; True if kept."""
-        if any(unique == file_unique_id for _, unique in self.photos):
-            return False
-        if len(self.photos) >= MAX_PHOTOS:
-            return False
-        self.photos.append([file_id, file_unique_id])
-        return True
+        return keep_photo(self.photos, file_id, file_unique_id)
 
     def missing(self) -> list[str]:
         """The answers still needed before it can be filed."""
@@ -110,6 +104,3 @@ class Draft:
         missing = self.missing()
         if missing:
             raise InvalidInput("This report still needs: " + ", ".join(missing) + ".")
-
-
-_FIELDS = frozenset(Draft.__dataclass_fields__)
