@@ -571,3 +571,28 @@ class JobRun(Base):
     outcome: Mapped[str | None] = mapped_column(String(256))
 
     __table_args__ = (UniqueConstraint("job", "slot"),)
+
+
+class HandledUpdate(Base):
+    """A Telegram update claimed by one process, so a redelivered copy has no second effect."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(16), default="handling")
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index(None, "claimed_at"),)
+
+
+class ConversationMark(Base):
+    """That a person is part-way through a guided conversation, kept where Redis can't lose it."""
+
+    __tablename__ = "conversation_marks"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    flow: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
