@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # Dialogue tests mostly wait on loopback HTTP, so more workers than cores pays off.
 TEST_WORKERS ?= 4
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test lint typecheck check bench soak clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ShopWatch needs Python 3.11 or newer: set PYTHON=/path/to/python3.11")'
@@ -36,6 +36,10 @@ check: $(INSTALLED)
 # The broadcast engine against the sandbox (needs the local PostgreSQL and Redis): about 3 min.
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks.broadcast --output BENCHMARKS.md
+
+# The long fault, hostile-input and property runs (tests/reliability with SHOPWATCH_SOAK=1).
+soak: $(INSTALLED)
+	SHOPWATCH_SOAK=1 $(BIN)/pytest -n 2 -p no:cacheprovider tests/reliability
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

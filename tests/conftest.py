@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from redis.asyncio import Redis
 
 from storage.db import Database
@@ -26,6 +27,7 @@ from tests.support.backends import (
     truncate_all,
 )
 from tests.support.live import LiveBot, running_bot
+from tests.support.soak import SOAK
 from tests.support.town import Town, build_town
 
 SETTINGS_VARIABLES = (
@@ -53,6 +55,13 @@ SETTINGS_VARIABLES = (
     "BROADCAST_SEND_TIMEOUT_SECONDS",
     "BROADCAST_WORKER_IN_RUN",
 )
+
+
+settings.register_profile("soak", max_examples=2_000, deadline=None)
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("soak" if SOAK else "ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:
