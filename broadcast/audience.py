@@ -20,7 +20,9 @@ class Audience:
     - `subscribers`: people whose active subscriptions match `topics` (any topic if empty) in
       `area_ids` (the scheme's areas if empty, every area without a scheme), at or above
       their chosen severity; a subscription with no area matches everywhere;
-    - `chat_ids`: named people, by Telegram user id (a test audience, say).
+    - `chat_ids`: named people, by Telegram user id (a test audience, say);
+    - `delivered_of`: every chat that received alert `delivered_of` (for its update or ALL
+      CLEAR), found by the database however many there are.
 
     Nobody who has blocked the bot or erased their data is included; anyone reached through
     several parts gets one copy.
@@ -33,6 +35,7 @@ class Audience:
     area_ids: tuple[int, ...] = ()
     topics: tuple[str, ...] = ()
     chat_ids: tuple[int, ...] = ()
+    delivered_of: int | None = None
     protect_content: bool = True
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -46,6 +49,7 @@ class Audience:
             "area_ids": list(self.area_ids),
             "topics": list(self.topics),
             "chat_ids": list(self.chat_ids),
+            "delivered_of": self.delivered_of,
             "protect_content": self.protect_content,
             **self.extra,
         }
@@ -61,6 +65,7 @@ class Audience:
             "area_ids",
             "topics",
             "chat_ids",
+            "delivered_of",
             "protect_content",
         }
         return cls(
@@ -71,6 +76,7 @@ class Audience:
             area_ids=tuple(int(area) for area in data.get("area_ids", ())),
             topics=tuple(str(topic) for topic in data.get("topics", ())),
             chat_ids=tuple(int(chat) for chat in data.get("chat_ids", ())),
+            delivered_of=data.get("delivered_of"),
             protect_content=bool(data.get("protect_content", True)),
             extra={key: value for key, value in data.items() if key not in known},
         )
@@ -82,4 +88,5 @@ class Audience:
             (self.scheme_id is not None and (self.roles or self.include_group))
             or self.subscribers
             or self.chat_ids
+            or self.delivered_of is not None
         )

@@ -6,11 +6,14 @@ send what is already on disk, so a crash can delay a warning but never lose it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from broadcast.audience import Audience
 from broadcast.planner import count_recipients, insert_deliveries
@@ -26,7 +29,7 @@ from core.enums import (
     Urgency,
 )
 from core.errors import InvalidInput, NotFound
-from storage.models import Alert
+from storage.models import Alert, BroadcastBudget
 from storage.repositories import alerts as alerts_repo
 from storage.repositories import deliveries as deliveries_repo
 
@@ -66,14 +69,41 @@ class QueuedAlert:
     cancelled_alert_id: int | None = None
 
 
+# Runs inside the transaction that queues an alert (its audit entry, say).
+AlsoInTransaction = Callable[[AsyncSession, "QueuedAlert"], Awaitable[None]]
+# Kept in `alerts.audience` of a scheduled alert: how many it would have reached when scheduled.
+EXPECTED = "expected_recipients"
+# Kept in `alerts.audience` when a paid alert started at the normal pace (budget ran out).
+PAID_REFUSED = "paid_refused_at_start"
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> time:
+    return moment.astimezone(tz).time().replace(tzinfo=None)
+
+
 async def queue_alert(
-    session: AsyncSession, draft: AlertDraft, *, now: datetime, tz: ZoneInfo
+    session: AsyncSession,
+    draft: AlertDraft,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    also: AlsoInTransaction | None = None,
 ) -> QueuedAlert:
-    """Writes the alert and one pending delivery per recipient, in one transaction."""
+    """Writes the alert and one pending delivery per recipient, in one transaction.
+
+    A scheduled alert is written alone: its recipients, their quiet hours and any paid budget
+    are settled when it starts (`start_due`). `also` runs in the same transaction.
+    """
     _check(draft, now, tz)
-    start_at = max(draft.scheduled_for or now, now)
-    local_time = start_at.astimezone(tz).time().replace(tzinfo=None)
+    scheduled = draft.scheduled_for is not None and draft.scheduled_for > now
     async with session.begin():
+        audience = draft.audience.to_json()
+        if scheduled:
+            assert draft.scheduled_for is not None
+            expected = await count_recipients(
+                session, draft.audience, draft.severity, _local(draft.scheduled_for, tz)
+            )
+            audience[EXPECTED] = expected
         alert = Alert(
             scheme_id=draft.scheme_id,
             created_by_id=draft.created_by_id,
@@ -88,9 +118,9 @@ async def queue_alert(
             instruction=draft.instruction,
             area_text=draft.area_text,
             photo_file_id=draft.photo_file_id,
-            audience=draft.audience.to_json(),
+            audience=audience,
             paid=draft.paid,
-            state=AlertState.SCHEDULED if start_at > now else AlertState.QUEUED,
+            state=AlertState.SCHEDULED if scheduled else AlertState.QUEUED,
             expires_at=draft.expires_at,
             scheduled_for=draft.scheduled_for,
             source_incident_id=draft.source_incident_id,
@@ -99,31 +129,99 @@ async def queue_alert(
         )
         session.add(alert)
         await session.flush()
-        planned = await insert_deliveries(
-            session,
-            alert_id=alert.id,
-            audience=draft.audience,
-            severity=draft.severity,
-            local_time=local_time,
-            first_attempt_at=start_at,
-            now=now,
-        )
+        if scheduled:
+            planned = expected
+        else:
+            planned = await insert_deliveries(
+                session,
+                alert_id=alert.id,
+                audience=draft.audience,
+                severity=draft.severity,
+                local_time=_local(now, tz),
+                first_attempt_at=now,
+                now=now,
+            )
         if planned == 0:
             raise InvalidInput(
                 "Nobody in that audience can receive alerts yet, so nothing was sent."
             )
-        if draft.paid:
+        if draft.paid and not scheduled:
             await _spend_budget(session, draft, planned, now)
         cancelled = None
         if draft.message_type == AlertMessageType.CANCEL and draft.references_id is not None:
             await _cancel(session, draft.references_id, now)
             cancelled = draft.references_id
-    return QueuedAlert(
-        alert_id=alert.id,
-        recipients=planned,
-        scheduled=start_at > now,
-        cancelled_alert_id=cancelled,
-    )
+        queued = QueuedAlert(
+            alert_id=alert.id,
+            recipients=planned,
+            scheduled=scheduled,
+            cancelled_alert_id=cancelled,
+        )
+        if also is not None:
+            await also(session, queued)
+    return queued
+
+
+async def start_due(
+    sessions: async_sessionmaker[AsyncSession], *, now: datetime, tz: ZoneInfo
+) -> list[int]:
+    """Starts scheduled alerts whose time has come: finds their recipients as they are now.
+
+    Whoever subscribed meanwhile gets it, whoever left does not, and quiet hours are those of
+    the moment it starts. Each alert is claimed by one process only.
+    """
+    async with sessions() as session, session.begin():
+        due = list(
+            (
+                await session.execute(
+                    select(Alert.id)
+                    .where(Alert.state == AlertState.SCHEDULED, Alert.scheduled_for <= now)
+                    .order_by(Alert.scheduled_for, Alert.id)
+                )
+            ).scalars()
+        )
+    started = []
+    for alert_id in due:
+        async with sessions() as session:
+            if await _start(session, alert_id, now=now, tz=tz):
+                started.append(alert_id)
+    return started
+
+
+async def _start(session: AsyncSession, alert_id: int, *, now: datetime, tz: ZoneInfo) -> bool:
+    async with session.begin():
+        claimed: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
+            update(Alert)
+            .where(Alert.id == alert_id, Alert.state == AlertState.SCHEDULED)
+            .values(state=AlertState.QUEUED)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            return False  # another process started it, or it was cancelled
+        alert = await session.get(Alert, alert_id, populate_existing=True)
+        assert alert is not None
+        audience = Audience.from_json(alert.audience)
+        planned = await insert_deliveries(
+            session,
+            alert_id=alert.id,
+            audience=audience,
+            severity=alert.severity,
+            local_time=_local(now, tz),
+            first_attempt_at=now,
+            now=now,
+        )
+        paid_scheme = alert.scheme_id if alert.paid else None
+        if paid_scheme is not None and not await alerts_repo.spend_paid_budget(
+            session, paid_scheme, planned, now
+        ):
+            # Better at the normal pace than not at all.
+            alert.paid = False
+            alert.audience = {**alert.audience, PAID_REFUSED: planned}
+        # Started now, even if nobody is left to send it to: the coordinator hears either way.
+        alert.started_at = now
+        if planned == 0:
+            alert.state, alert.completed_at = AlertState.COMPLETED, now
+    return True
 
 
 def _check(draft: AlertDraft, now: datetime, tz: ZoneInfo) -> None:
@@ -161,9 +259,8 @@ async def preview_recipients(
     session: AsyncSession, audience: Audience, severity: Severity, *, now: datetime, tz: ZoneInfo
 ) -> int:
     """How many copies an alert to this audience would send right now."""
-    local_time = now.astimezone(tz).time().replace(tzinfo=None)
     async with session.begin():
-        return await count_recipients(session, audience, severity, local_time)
+        return await count_recipients(session, audience, severity, _local(now, tz))
 
 
 async def _cancel(session: AsyncSession, alert_id: int, now: datetime) -> int:
@@ -243,3 +340,12 @@ async def set_paid_budget(
         raise InvalidInput("A budget cannot be negative.")
     async with session.begin():
         await alerts_repo.set_paid_budget(session, scheme_id, messages, now)
+
+
+async def paid_budget(session: AsyncSession, scheme_id: int) -> int | None:
+    """The paid-broadcast messages a scheme has left; None if it was never given a budget."""
+    async with session.begin():
+        left = await session.scalar(
+            select(BroadcastBudget.paid_messages_left).where(BroadcastBudget.scheme_id == scheme_id)
+        )
+    return None if left is None else int(left)

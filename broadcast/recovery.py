@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from broadcast.outbox import start_due
 from storage.repositories import alerts as alerts_repo
 from storage.repositories import deliveries as deliveries_repo
 
@@ -25,6 +27,7 @@ class SweepResult:
     resent: int = 0
     stopped: int = 0
     completed: int = 0
+    started: int = 0
 
 
 async def resend_abandoned(
@@ -40,10 +43,14 @@ async def resend_abandoned(
     return resent
 
 
-async def sweep(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> SweepResult:
-    """Stops copies of cancelled or expired alerts and completes alerts with nothing left."""
+async def sweep(
+    sessions: async_sessionmaker[AsyncSession], *, now: datetime, tz: ZoneInfo | None = None
+) -> SweepResult:
+    """Starts scheduled alerts that are due (given `tz`), stops copies of cancelled or expired
+    alerts, and completes alerts with nothing left."""
+    started = await start_due(sessions, now=now, tz=tz) if tz is not None else []
     async with sessions() as session, session.begin():
         stopped = await deliveries_repo.cancel_undeliverable(session, now=now)
     async with sessions() as session, session.begin():
         completed = await alerts_repo.complete_finished(session, now)
-    return SweepResult(stopped=stopped, completed=completed)
+    return SweepResult(stopped=stopped, completed=completed, started=len(started))

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from broadcast.audience import Audience
+from broadcast.blocking import pause_unreachable
 from broadcast.config import EngineConfig
 from broadcast.interface import (
     ChatKind,
@@ -51,6 +52,7 @@ from broadcast.render import render_alert
 from core.clock import Clock
 from core.enums import AlertState, DeliveryState
 from storage.models import Alert
+from storage.outages import is_outage
 from storage.repositories import alerts as alerts_repo
 from storage.repositories import deliveries as deliveries_repo
 from storage.repositories.deliveries import (
@@ -243,8 +245,15 @@ class BroadcastWorker:
             return await step()
         except asyncio.CancelledError:
             raise
-        except Exception:
-            logger.exception("broadcast %s step failed; trying again shortly", name)
+        except Exception as error:
+            if is_outage(error):
+                logger.warning(
+                    "broadcast %s step skipped, storage unavailable: %s",
+                    name,
+                    type(error).__name__,
+                )
+            else:
+                logger.exception("broadcast %s step failed; trying again shortly", name)
             return DATABASE_RETRY_SECONDS
 
     async def _claim_more(self) -> float | None:
@@ -516,9 +525,10 @@ class BroadcastWorker:
             while True:
                 try:
                     async with self.sessions() as session, session.begin():
-                        await deliveries_repo.resolve(
-                            session, [item for item, _ in batch], self.clock.now()
-                        )
+                        outcomes = [item for item, _ in batch]
+                        now = self.clock.now()
+                        await pause_unreachable(session, outcomes, now)
+                        await deliveries_repo.resolve(session, outcomes, now)
                     break
                 except asyncio.CancelledError:
                     raise
@@ -546,7 +556,7 @@ class BroadcastWorker:
                 self.sessions, now=now, lease=timedelta(seconds=lease), worker=self.name
             )
             self._last_rescue = loop.time()
-        await sweep(self.sessions, now=now)
+        await sweep(self.sessions, now=now, tz=self.tz)
         await self._refresh_alerts()
 
     async def _refresh_alerts(self) -> None:

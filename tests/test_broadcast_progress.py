@@ -115,6 +115,11 @@ async def watch(town: Town, alert_id: int, *, greet: bool = True) -> Message:
 
 async def final(town: Town, progress: Message, marker: str = "Done:") -> Message:
     """The progress message once it shows `marker` (the final summary by default)."""
+    # A short alert can be over before its progress message is first sent: then that first
+    # version already shows the marker and is never edited.
+    shown = await town.live.sandbox.message(progress.chat_id, progress.message_id)
+    if marker in shown.body:
+        return shown
     return await town.live.sandbox.wait_for_edit(
         progress.chat_id, progress.message_id, lambda m: marker in m.body, timeout=WAIT
     )

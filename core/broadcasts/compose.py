@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from broadcast.outbox import QueuedAlert, preview_recipients, queue_alert
+from broadcast.outbox import QueuedAlert, paid_budget, preview_recipients, queue_alert
 from core import audit
 from core.broadcasts.draft import MAX_HEADLINE, MIN_HEADLINE, ComposeDraft
 from core.enums import AlertMessageType, DeliveryState, Role, Severity
@@ -104,20 +104,28 @@ async def send(
     anchor: datetime,
     now: datetime,
     tz: ZoneInfo,
+    paid: bool = False,
 ) -> Sent:
-    """Queues the warning (now or at its scheduled time), if the person still coordinates."""
+    """Queues the warning (now or at its scheduled time), if the person still coordinates.
+
+    A paid warning takes its copies from the scheme's budget in the same transaction, or is
+    refused (nothing queued) if the budget no longer covers them.
+    """
     async with session.begin():
         await require(session, person_id, BROADCAST, draft.scheme_id)
     schedule = draft.schedule_time
     if schedule is not None and schedule <= now:
         raise InvalidInput("That scheduled time has passed. Choose Schedule again, or Send now.")
-    alert = draft.to_alert(
-        anchor=schedule or anchor, created_by_id=person_id, sender_chat_id=sender_chat_id
+    alert = replace(
+        draft.to_alert(
+            anchor=schedule or anchor, created_by_id=person_id, sender_chat_id=sender_chat_id
+        ),
+        paid=paid,
     )
-    queued: QueuedAlert = await queue_alert(session, alert, now=now, tz=tz)
-    async with session.begin():
+
+    async def audited(inner: AsyncSession, queued: QueuedAlert) -> None:
         await audit.record(
-            session,
+            inner,
             actor_id=person_id,
             scheme_id=draft.scheme_id,
             action="alert.scheduled" if queued.scheduled else "alert.sent",
@@ -130,10 +138,31 @@ async def send(
                 "references_id": draft.references_id,
                 "source_incident_id": draft.source_incident_id,
                 "source_report_id": draft.source_report_id,
+                "paid": paid,
             },
             at=now,
         )
+
+    queued = await queue_alert(session, alert, now=now, tz=tz, also=audited)
     return Sent(queued.alert_id, queued.recipients, schedule if queued.scheduled else None)
+
+
+@dataclass(frozen=True)
+class PaidOffer:
+    """Whether sending fast (paid) is offered, and the scheme's budget."""
+
+    left: int | None
+    needed: int
+
+    @property
+    def offered(self) -> bool:
+        """The budget covers every copy."""
+        return self.left is not None and self.needed > 0 and self.left >= self.needed
+
+
+async def paid_offer(session: AsyncSession, scheme_id: int, recipients: int) -> PaidOffer:
+    """What the scheme's paid budget allows for a warning to `recipients` chats."""
+    return PaidOffer(left=await paid_budget(session, scheme_id), needed=recipients)
 
 
 def from_incident(escalated: Escalated) -> ComposeDraft:
@@ -195,22 +224,19 @@ async def for_update(session: AsyncSession, person_id: int, alert_id: int) -> Co
         if original is None or original.scheme_id is None:
             raise NotFound("That warning no longer exists.")
         await require(session, person_id, BROADCAST, original.scheme_id)
-        received = (
-            await session.execute(
-                select(Delivery.chat_id, Delivery.is_group).where(
-                    Delivery.alert_id == alert_id, Delivery.state == DeliveryState.SENT
-                )
-            )
-        ).all()
-    if not received:
+        received = await session.scalar(
+            select(Delivery.id)
+            .where(Delivery.alert_id == alert_id, Delivery.state == DeliveryState.SENT)
+            .limit(1)
+        )
+    if received is None:
         raise InvalidInput(
             "Nobody has received that warning yet, so there is nobody to update. "
             "Cancel it instead, or wait until it has gone out."
         )
     return ComposeDraft(
         scheme_id=original.scheme_id,
-        chat_ids=sorted(chat_id for chat_id, is_group in received if not is_group),
-        include_group=any(is_group for _, is_group in received),
+        delivered_of=original.id,
         fixed_audience=True,
         headline=original.headline,
         area_text=original.area_text,

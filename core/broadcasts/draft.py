@@ -66,6 +66,7 @@ class ComposeDraft:
     area_ids: list[int] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     chat_ids: list[int] = field(default_factory=list)
+    delivered_of: int | None = None
     fixed_audience: bool = False
     headline: str | None = None
     description: str | None = None
@@ -117,6 +118,7 @@ class ComposeDraft:
             area_ids=tuple(self.area_ids),
             topics=tuple(self.topics),
             chat_ids=tuple(self.chat_ids),
+            delivered_of=self.delivered_of,
         )
 
     def expiry(self, anchor: datetime) -> datetime:

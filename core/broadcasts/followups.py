@@ -159,18 +159,11 @@ async def to_recall(
         return await _target(session, alert, now)
 
 
-async def _delivered_audience(session: AsyncSession, alert: Alert) -> Audience:
-    rows = await session.execute(
-        select(Delivery.chat_id, Delivery.is_group).where(
-            Delivery.alert_id == alert.id, Delivery.state == DeliveryState.SENT
-        )
-    )
-    delivered = rows.all()
+def _delivered_audience(alert: Alert) -> Audience:
     original = Audience.from_json(alert.audience)
     return Audience(
         scheme_id=alert.scheme_id,
-        include_group=any(row.is_group for row in delivered),
-        chat_ids=tuple(sorted(row.chat_id for row in delivered if not row.is_group)),
+        delivered_of=alert.id,
         protect_content=original.protect_content,
     )
 
@@ -183,7 +176,7 @@ async def cancel(
         alert = await _alert_for(session, person, alert_id)
         _refuse_if_stopped(alert, await _already_cleared(session, alert_id))
         target = await _target(session, alert, now)
-        audience = await _delivered_audience(session, alert)
+        audience = _delivered_audience(alert)
         draft = AlertDraft(
             headline=alert.headline,
             description=ALL_CLEAR_TEXT,

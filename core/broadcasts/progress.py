@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from broadcast.outbox import EXPECTED, PAID_REFUSED
 from broadcast.progress import DeliveryCounts, progress_text
 from core.enums import AlertMessageType, AlertState, DeliveryState
 from core.errors import NotFound
@@ -61,6 +62,8 @@ class AlertProgress:
     progress_chat_id: int | None
     progress_message_id: int | None
     recall: RecallStanding | None
+    expected: int = 0
+    paid_refused: bool = False
 
     @property
     def finished(self) -> bool:
@@ -78,7 +81,8 @@ class AlertProgress:
         """Cancelling still does something: copies are waiting, or people could be told."""
         if self.cancelled or self.message_type == AlertMessageType.CANCEL:
             return False
-        return self.counts.remaining > 0 or self.counts.sent > 0
+        scheduled = self.state == AlertState.SCHEDULED
+        return scheduled or self.counts.remaining > 0 or self.counts.sent > 0
 
     @property
     def may_recall(self) -> bool:
@@ -103,7 +107,8 @@ def render(progress: AlertProgress, now: datetime | None) -> str:
     lines = [f"{kind}: {progress.headline}", ""]
     counts = progress.counts
     if progress.state == AlertState.SCHEDULED and counts.sent == 0:
-        lines.append(f"Scheduled: {counts.total:,} copies wait for their time.")
+        waiting = counts.total or progress.expected
+        lines.append(f"Scheduled: {waiting:,} copies wait for their time.")
     elif progress.cancelled:
         lines.append(_summary(progress, "Stopped"))
     elif counts.remaining == 0:
@@ -117,6 +122,8 @@ def render(progress: AlertProgress, now: datetime | None) -> str:
             lines.append(f"Cancelled: {counts.cancelled:,} unsent copies stopped.")
     if progress.recall is not None:
         lines.append(_recall_line(progress.recall))
+    if progress.paid_refused:
+        lines.append("The paid budget had run out when it started: it goes at the normal pace.")
     return "\n".join(lines)
 
 
@@ -206,6 +213,8 @@ async def _read(session: AsyncSession, alert: Alert, now: datetime | None) -> Al
         progress_chat_id=alert.progress_chat_id,
         progress_message_id=alert.progress_message_id,
         recall=await _recall_standing(session, alert, counts, now),
+        expected=int(alert.audience.get(EXPECTED, 0)),
+        paid_refused=PAID_REFUSED in alert.audience,
     )
 
 

@@ -137,6 +137,11 @@ def parse_future(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     rest = words[:index] + words[index + 1 :]
     today = now.astimezone(tz).date()
     day, year_left_out = _day(rest, today)
+    # Days far from today (year 1 or 9999) would overflow when converted to UTC.
+    if day < today - timedelta(days=2) and not year_left_out:
+        raise _checked_error(passed=True)
+    if day > today + FURTHEST + timedelta(days=2):
+        raise _checked_error(passed=False)
     at = datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
     if at <= now and not rest:
         at = datetime.combine(day + timedelta(days=1), moment, tzinfo=tz).astimezone(UTC)
@@ -145,11 +150,17 @@ def parse_future(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     return _checked(at, now)
 
 
-def _checked(at: datetime, now: datetime) -> datetime:
-    if at <= now:
-        raise InvalidInput(
+def _checked_error(*, passed: bool) -> InvalidInput:
+    if passed:
+        return InvalidInput(
             f"That time has already passed. Please type a time in the future, {EXAMPLES}."
         )
+    return InvalidInput("That is more than 30 days away. Please choose a time within 30 days.")
+
+
+def _checked(at: datetime, now: datetime) -> datetime:
+    if at <= now:
+        raise _checked_error(passed=True)
     if at - now > FURTHEST:
-        raise InvalidInput("That is more than 30 days away. Please choose a time within 30 days.")
+        raise _checked_error(passed=False)
     return at

@@ -257,7 +257,10 @@ async def on_step(
     data = await state.get_data()
     current = _named(await state.get_state())
     if current is None or data.get("flow") != callback_data.flow:
-        sent = callback_data.step == Step.SEND and data.get("sent_flow") == callback_data.flow
+        sent = (
+            callback_data.step in (Step.SEND, Step.SEND_PAID)
+            and data.get("sent_flow") == callback_data.flow
+        )
         await query.answer(ALREADY_SENT if sent else STALE_BUTTON, show_alert=True)
         return
     turn = Turn(message, state, session, person, settings, clock)
@@ -302,7 +305,7 @@ async def _back(query: CallbackQuery, turn: Turn, current: State, value: str) ->
 
 
 async def _choose_scheme(query: CallbackQuery, turn: Turn, step: Step, value: str) -> None:
-    if step != Step.SCHEME or not value.isdigit():
+    if step != Step.SCHEME or not value.isdecimal():
         await query.answer(STALE_BUTTON, show_alert=True)
         return
     choices = await compose.choices(turn.session, turn.person.id, int(value))
@@ -332,7 +335,7 @@ async def _toggle(
         draft.subscribers = not draft.subscribers
     elif current == ComposeFlow.areas and step == Step.AREA:
         choices = await compose.choices(turn.session, turn.person.id, draft.scheme_id)
-        if not value.isdigit() or int(value) not in choices.area_names:
+        if not value.isdecimal() or int(value) not in choices.area_names:
             raise InvalidInput("That area isn't one of the scheme's. Please use the buttons.")
         draft.toggle_area(int(value))
     elif current == ComposeFlow.areas and step == Step.ALL_AREAS:
@@ -375,7 +378,7 @@ async def _answer_step(
         if draft.severity is None:
             raise InvalidInput("That isn't one of the severities. Please use the buttons.")
     elif step == Step.EXPIRY and current == ComposeFlow.expiry:
-        if not value.isdigit() or int(value) not in EXPIRY_CHOICES:
+        if not value.isdecimal() or int(value) not in EXPIRY_CHOICES:
             raise InvalidInput("That isn't one of the choices. Please use the buttons.")
         draft.expiry_hours, draft.expires_at = int(value), None
     elif step == Step.STATUS and current == ComposeFlow.status:
@@ -399,6 +402,8 @@ async def _on_preview(
 ) -> None:
     if step == Step.SEND:
         await _send(query, turn, draft, value)
+    elif step == Step.SEND_PAID:
+        await _send(query, turn, draft, value, paid=True)
     elif step == Step.SCHEDULE:
         await query.answer()
         await ask(ComposeFlow.schedule, turn)
@@ -417,7 +422,9 @@ async def _on_preview(
         await query.answer(STALE_BUTTON, show_alert=True)
 
 
-async def _send(query: CallbackQuery, turn: Turn, draft: ComposeDraft, revision: str) -> None:
+async def _send(
+    query: CallbackQuery, turn: Turn, draft: ComposeDraft, revision: str, *, paid: bool = False
+) -> None:
     """Queues the warning once, however often Send is pressed."""
     data = await turn.state.get_data()
     if revision != str(data.get("preview_revision")):
@@ -437,20 +444,22 @@ async def _send(query: CallbackQuery, turn: Turn, draft: ComposeDraft, revision:
             anchor=anchor,
             now=turn.clock.now(),
             tz=turn.settings.tz,
+            paid=paid,
         )
     except AppError:
         await turn.state.set_data(data)
         await turn.state.set_state(ComposeFlow.preview)
         raise
+    fast = ", fast (paid)" if paid else ""
     if sent.scheduled_for is not None:
         await query.answer("Scheduled")
         await turn.message.answer(
-            f"Scheduled for {local_time(sent.scheduled_for, turn.settings)}; "
+            f"Scheduled for {local_time(sent.scheduled_for, turn.settings)}{fast}; "
             f"{sent.recipients:,} recipients; you'll get the progress here when it starts."
         )
         return
     await query.answer("Sending")
-    await turn.message.answer(f"Sending to {sent.recipients:,} recipients.")
+    await turn.message.answer(f"Sending to {sent.recipients:,} recipients{fast}.")
     bot = turn.message.bot
     assert bot is not None
     await start_progress(bot, turn.session, sent.alert_id, turn.message.chat.id, clock=turn.clock)

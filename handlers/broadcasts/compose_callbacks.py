@@ -25,6 +25,7 @@ class Step(StrEnum):
     EXPIRY = "ex"
     STATUS = "st"
     SEND = "go"
+    SEND_PAID = "gp"
     SCHEDULE = "sch"
     NOW_INSTEAD = "ni"
     CHANGE = "ch"

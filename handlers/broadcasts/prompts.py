@@ -227,14 +227,27 @@ def status_keyboard(flow: str) -> InlineKeyboardMarkup:
 
 
 def preview_keyboard(
-    flow: str, draft: ComposeDraft, revision: int, count: int, settings: Settings
+    flow: str,
+    draft: ComposeDraft,
+    revision: int,
+    count: int,
+    settings: Settings,
+    paid: compose.PaidOffer | None = None,
 ) -> InlineKeyboardMarkup:
     """Send now or Schedule (for this version of the preview only), Change …, Cancel."""
     builder = InlineKeyboardBuilder()
     schedule = draft.schedule_time
     sizes: list[int] = []
+    fast = (
+        f", fast (paid: {paid.needed:,} of {paid.left:,} left)"
+        if paid is not None and paid.offered and paid.left is not None
+        else None
+    )
     if schedule is None:
         _button(builder, f"Send now ({count:,} recipients)", flow, Step.SEND, str(revision))
+        if fast:
+            _button(builder, f"Send now{fast}", flow, Step.SEND_PAID, str(revision))
+            sizes.append(1)
         _button(builder, "Schedule", flow, Step.SCHEDULE)
         sizes += [1, 1]
     else:
@@ -242,6 +255,9 @@ def preview_keyboard(
         _button(
             builder, f"Schedule for {when} ({count:,} recipients)", flow, Step.SEND, str(revision)
         )
+        if fast:
+            _button(builder, f"Schedule for {when}{fast}", flow, Step.SEND_PAID, str(revision))
+            sizes.append(1)
         _button(builder, "Change time", flow, Step.SCHEDULE)
         _button(builder, "Send now instead", flow, Step.NOW_INSTEAD)
         sizes += [1, 2]
@@ -252,6 +268,16 @@ def preview_keyboard(
     sizes.append(_nav(builder, flow, ComposeFlow.preview))
     builder.adjust(*sizes)
     return builder.as_markup()
+
+
+def paid_line(offer: compose.PaidOffer) -> str | None:
+    """Why fast (paid) sending is not offered, when the scheme has a paid budget at all."""
+    if offer.left is None or offer.offered or offer.needed == 0:
+        return None
+    return (
+        f"Fast (paid) sending is not offered: it would take {offer.needed:,} paid messages "
+        f"and the scheme's budget has {offer.left:,} left."
+    )
 
 
 QUESTIONS: dict[str | None, str] = {
@@ -398,7 +424,13 @@ async def show_preview(turn: Turn, draft: ComposeDraft, flow: str, revision: int
         lines.append(f"To: {summary} ({count:,} recipients).")
     if draft.schedule_time is not None:
         lines.append(f"Scheduled for {local_time(draft.schedule_time, turn.settings)}.")
+    offer = None
+    if not draft.is_test:
+        offer = await compose.paid_offer(turn.session, draft.scheme_id, count)
+        refused = paid_line(offer)
+        if refused is not None:
+            lines.append(refused)
     await turn.message.answer(
         "\n".join(lines),
-        reply_markup=preview_keyboard(flow, draft, revision, count, turn.settings),
+        reply_markup=preview_keyboard(flow, draft, revision, count, turn.settings, offer),
     )

@@ -97,7 +97,7 @@ async def show_from_menu(
 def _area_value(value: str) -> int | None:
     if value == EVERYWHERE:
         return None
-    if not value.isdigit():
+    if not value.isdecimal():
         raise InvalidInput("That area is not one you can choose, so nothing changed.")
     return int(value)
 

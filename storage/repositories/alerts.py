@@ -83,7 +83,8 @@ async def complete_finished(session: AsyncSession, now: datetime) -> int:
     )
     result: CursorResult[tuple[()]] = await session.execute(  # type: ignore[assignment]
         update(Alert)
-        .where(Alert.state.in_(LIVE_STATES), ~unfinished)
+        # A scheduled alert has no copies until it starts: it is not finished.
+        .where(Alert.state.in_((AlertState.QUEUED, AlertState.SENDING)), ~unfinished)
         .values(state=AlertState.COMPLETED, completed_at=now)
         .execution_options(synchronize_session=False)
     )
