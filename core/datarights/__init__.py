@@ -1,0 +1,1 @@
+"""Data rights: a copy of everything held about a person, and its erasure (UK GDPR 15, 17)."""
