@@ -33,9 +33,11 @@ test: lint typecheck
 check: $(INSTALLED)
 	$(BIN)/shopwatch check
 
-# The broadcast engine against the sandbox (needs the local PostgreSQL and Redis): about 3 min.
+# The broadcast engine (about 3 min) and update handling against a bare aiogram echo bot
+# (about 6 min), against the sandbox; needs the local PostgreSQL and Redis.
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks.broadcast --output BENCHMARKS.md
+	$(BIN)/python -m benchmarks.updates --output BENCHMARKS.md
 
 # The long fault, hostile-input and property runs (tests/reliability with SHOPWATCH_SOAK=1).
 soak: $(INSTALLED)

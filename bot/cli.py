@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 
 from bot import __version__
+from bot.cli_budget import add_budget_parser, budget
+from bot.cli_datarights import add_datarights_parsers, erase_subject, export_subject
 from bot.logs import RedactSecrets, setup_logging
 from bot.preflight import StartupError, check_database, check_redis
 from bot.settings import ConfigError, Settings, load_settings
@@ -57,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     down = db_commands.add_parser("downgrade", help="revert migrations to a revision")
     down.add_argument("revision", help="a revision id, -1 for one step, or base for empty")
     db_commands.add_parser("current", help="show the schema revision of the database")
+    add_budget_parser(commands)
+    add_datarights_parsers(commands)
     return parser
 
 
@@ -211,6 +215,9 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "check": check,
     "worker": worker,
     "db": db,
+    "budget": budget,
+    "export": export_subject,
+    "erase": erase_subject,
 }
 
 

@@ -21,30 +21,36 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class Counter(Protocol):
-    """Counts one person's updates in the minute that began with their first one."""
+    """Counts one person's distinct updates in the minute that began with their first one.
 
-    async def hit(self, user_id: int) -> int: ...
+    A copy of an update Telegram delivers again is not counted twice: `hit` returns whether
+    the update was new, and the count so far.
+    """
+
+    async def hit(self, user_id: int, update_id: int) -> tuple[bool, int]: ...
 
 
 class MemoryCounter:
     """Counts in this process (single-process deployments)."""
 
     def __init__(self) -> None:
-        self._windows: dict[int, tuple[float, int]] = {}
+        self._windows: dict[int, tuple[float, set[int]]] = {}
 
-    async def hit(self, user_id: int) -> int:
+    async def hit(self, user_id: int, update_id: int) -> tuple[bool, int]:
         now = time.monotonic()
-        started, count = self._windows.get(user_id, (now, 0))
+        started, seen = self._windows.get(user_id, (now, set()))
         if now - started >= WINDOW_SECONDS:
-            started, count = now, 0
-        self._windows[user_id] = (started, count + 1)
+            started, seen = now, set()
+        new = update_id not in seen
+        seen.add(update_id)
+        self._windows[user_id] = (started, seen)
         if len(self._windows) > 100_000:
             self._windows = {
                 user: window
                 for user, window in self._windows.items()
                 if now - window[0] < WINDOW_SECONDS
             }
-        return count + 1
+        return new, len(seen)
 
 
 class RedisCounter:
@@ -54,13 +60,14 @@ class RedisCounter:
         self.redis = redis
         self.prefix = prefix
 
-    async def hit(self, user_id: int) -> int:
-        key = f"{self.prefix}:flood:{user_id}"
+    async def hit(self, user_id: int, update_id: int) -> tuple[bool, int]:
+        key = f"{self.prefix}:flood-updates:{user_id}"
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
+            pipe.sadd(key, update_id)
+            pipe.scard(key)
             pipe.expire(key, WINDOW_SECONDS, nx=True)
-            count, _ = await pipe.execute()
-        return int(count)
+            added, count, _ = await pipe.execute()
+        return bool(added), int(count)
 
 
 class FloodLimit(BaseMiddleware):
@@ -74,10 +81,11 @@ class FloodLimit(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return await handler(event, data)
-        count = await self.counter.hit(user.id)
+        update_id = event.update_id if isinstance(event, Update) else id(event)
+        new, count = await self.counter.hit(user.id, update_id)
         if count <= self.limit:
             return await handler(event, data)
-        if count == self.limit + 1 and isinstance(event, Update):
+        if new and count == self.limit + 1 and isinstance(event, Update):
             await _tell(event)
         return None
 

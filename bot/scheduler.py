@@ -15,12 +15,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Components
+from bot.once import forget_handled_updates
 from core.deletions import sweep
 from core.digest import week_slot, weekly_digests
 from core.gallery.retention import purge_expired
 from core.jobs import prune_job_history, run_once
+from core.reports.retention import purge_old_reports
 from handlers.broadcasts.progress import EDIT_EVERY_SECONDS, ProgressKeeper
 from handlers.gallery.jobs import remind_coordinators, telegram_deleter
+from storage.outages import survives_outages
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,10 @@ def build_scheduler(
     def local_day() -> str:
         return clock.now().astimezone(tz).date().isoformat()
 
+    async def prune(session: AsyncSession, now: datetime) -> str:
+        history = await prune_job_history(session, now)
+        return f"{history}; {await forget_handled_updates(session, now)}"
+
     async def prune_history() -> None:
         now = clock.now()
         await run_once(
@@ -80,7 +87,7 @@ def build_scheduler(
             job="prune_job_history",
             slot=now.date().isoformat(),
             worker=worker,
-            work=lambda session: prune_job_history(session, now),
+            work=lambda session: prune(session, now),
         )
 
     async def retain(session: AsyncSession, now: datetime) -> str:
@@ -97,9 +104,23 @@ def build_scheduler(
             work=lambda session: retain(session, now),
         )
 
+    async def purge_reports(session: AsyncSession, now: datetime) -> str:
+        return (await purge_old_reports(session, now=now)).summary()
+
+    async def report_retention() -> None:
+        now = clock.now()
+        await run_once(
+            sessions,
+            job="report_retention",
+            slot=local_day(),
+            worker=worker,
+            work=lambda session: purge_reports(session, now),
+        )
+
     jobs: list[tuple[str, Job, CronTrigger | IntervalTrigger]] = [
         ("prune_job_history", prune_history, CronTrigger(hour=3, minute=30, timezone=tz)),
         ("gallery_retention", gallery_retention, CronTrigger(hour=4, minute=0, timezone=tz)),
+        ("report_retention", report_retention, CronTrigger(hour=4, minute=15, timezone=tz)),
     ]
 
     if bot is not None:
@@ -159,7 +180,7 @@ def build_scheduler(
 
     for name, job, trigger in jobs:
         scheduler.add_job(
-            job,
+            survives_outages(name, job),
             trigger,
             id=name,
             coalesce=True,

@@ -99,7 +99,11 @@ ACTION_WORDS: dict[str, str] = {
     "incident.escalated": "escalated incident {incident}",
     "alert.sent": "sent warning ALERT-{id}",
     "alert.scheduled": "scheduled warning ALERT-{id}",
+    "budget.set": "set the paid-broadcast budget (the deployment's operator, shopwatch budget)",
     "incident.personal_data_purged": "deleted personal data from incident {incident} (retention)",
+    "report.personal_data_purged": "deleted personal data from report #{id} (retention)",
+    "data.exported": "got a copy of a person's data (subject access)",
+    "person.erased": "erased a person's data on request",
     "member.applied": "asked to join the scheme",
     "member.approved": "approved a member",
     "member.rejected": "turned down a member",
@@ -120,7 +124,9 @@ SYSTEM_ACTIONS = frozenset(
         "gallery.entry_purged",
         "gallery.exclusion_expired",
         "incident.personal_data_purged",
+        "report.personal_data_purged",
         "group.unapproved_join",
+        "budget.set",
     }
 )
 

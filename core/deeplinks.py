@@ -23,9 +23,9 @@ def parse_start_payload(payload: str | None) -> JoinScheme | None:
     """What a /start payload asks for; None for a plain /start."""
     if payload is None or payload == "":
         return None
-    if not _PAYLOAD.match(payload):
+    if not _PAYLOAD.fullmatch(payload):
         raise InvalidInput("That link is not one of ours, so I have ignored it.")
-    joined = _JOIN.match(payload)
+    joined = _JOIN.fullmatch(payload)
     if joined:
         return JoinScheme(code=joined.group(1))
     raise InvalidInput("That link is not one of ours, so I have ignored it.")

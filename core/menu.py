@@ -24,6 +24,7 @@ class Action(StrEnum):
     INVITE = "invite"
     NEW_SCHEME = "newscheme"
     MY_DATA = "mydata"
+    DELETE_ME = "deleteme"
     HELP = "help"
     PRIVACY = "privacy"
 
@@ -42,6 +43,7 @@ LABELS: dict[Action, str] = {
     Action.INVITE: "Invite a trader",
     Action.NEW_SCHEME: "New scheme",
     Action.MY_DATA: "My data",
+    Action.DELETE_ME: "Delete my data",
     Action.HELP: "Help",
     Action.PRIVACY: "Privacy",
 }
@@ -60,6 +62,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.INVITE: "get an invite link for a new trader",
     Action.NEW_SCHEME: "set up a new Shop Watch scheme",
     Action.MY_DATA: "get a copy of what ShopWatch holds about you",
+    Action.DELETE_ME: "erase what ShopWatch holds about you",
     Action.HELP: "what this bot can do",
     Action.PRIVACY: "what we store, why, and for how long",
 }
@@ -92,7 +95,7 @@ def actions_for(
     for role in _ROLE_ORDER:
         if role in roles:
             wanted.extend(_BY_ROLE[role])
-    wanted.extend((Action.MY_DATA, Action.HELP, Action.PRIVACY))
+    wanted.extend((Action.MY_DATA, Action.DELETE_ME, Action.HELP, Action.PRIVACY))
     seen: set[Action] = set()
     offered = []
     for action in wanted:

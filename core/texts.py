@@ -72,11 +72,16 @@ def privacy_notice(
             "",
             f"How long: offender and exclusion information for {offender_retention_months} "
             "months after the last linked incident; personal details in resident reports "
-            f"for {report_retention_months} months. Then it is deleted, photos included.",
+            f"(your name, contact permission, exact place, photos and description) for "
+            f"{report_retention_months} months after the report is filed. Then they are "
+            "deleted, photos included; the report's reference, type, status and postcode "
+            "district stay for statistics.",
             "",
-            "Your rights: you can ask your scheme coordinator for a copy of everything we hold "
-            "about you, or for it to be erased; they must answer within one month. You can "
-            "also complain to the Information Commissioner's Office (ico.org.uk).",
+            "Your rights: send /mydata for a copy of everything we hold about you, or "
+            "/deleteme to have it erased (your reports stay, without anything that "
+            "identifies you). You can also ask your scheme coordinator for either; they must "
+            "answer within one month. You can complain to the Information Commissioner's "
+            "Office (ico.org.uk).",
         ]
     )
 

@@ -8,6 +8,7 @@ from handlers import (
     blocking,
     broadcasts,
     cancel,
+    datarights,
     errors,
     fallback,
     gallery,
@@ -30,6 +31,8 @@ def get_routers() -> list[Router]:
     modules = (
         cancel,
         errors,
+        # Data rights answer from any step of any conversation, like /cancel.
+        datarights,
         schemes,
         incidents,
         gallery,

@@ -7,15 +7,20 @@ import logging
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
-from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.once import UpdateStillHandling
 from core.errors import AppError
+from storage.outages import is_outage
 
 logger = logging.getLogger(__name__)
 
 SORRY = (
     "Sorry, something went wrong on our side. Please try that again; anything you had "
     "already confirmed is safe."
+)
+STORAGE_DOWN = (
+    "Sorry, I couldn't handle that just now because of a problem on our side. Please send "
+    "it again in a minute; anything you had already confirmed is safe."
 )
 
 
@@ -34,18 +39,22 @@ async def app_error(event: ErrorEvent) -> None:
     await _tell(event, event.exception.message)
 
 
-async def unexpected_error(event: ErrorEvent) -> None:
+async def unexpected_error(event: ErrorEvent, telegram_redelivers: bool = False) -> None:
     """Logs the failure; if the database is unreachable, lets Telegram deliver it again."""
     exception = event.exception
-    if isinstance(exception, OperationalError | OSError) or (
-        isinstance(exception, DBAPIError) and exception.connection_invalidated
-    ):
+    if isinstance(exception, UpdateStillHandling):
+        raise exception
+    if is_outage(exception):
         logger.warning(
             "update %s not handled, storage unavailable: %s",
             event.update.update_id,
             type(exception).__name__,
         )
-        raise exception
+        if telegram_redelivers:
+            raise exception
+        # A polled update is not delivered again: ask for it instead.
+        await _tell(event, STORAGE_DOWN)
+        return
     logger.error(
         "update %s (%s) failed",
         event.update.update_id,

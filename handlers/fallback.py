@@ -5,9 +5,22 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
+from bot.settings import Settings
+from core.clock import Clock
+from handlers.lost_conversations import Services, tell_if_lost
+from storage.db import Database
 
-async def not_understood(message: Message) -> None:
+
+async def not_understood(
+    message: Message,
+    raw_state: str | None,
+    database: Database,
+    settings: Settings,
+    clock: Clock,
+) -> None:
     """Says what to do instead of staying silent."""
+    if await tell_if_lost(message, Services(raw_state, database, settings, clock)):
+        return
     command, _, _ = (message.text or "").partition(" ")
     if command.startswith("/") and "@" in command:
         addressee = command.split("@", 1)[1]

@@ -22,6 +22,8 @@ AVAILABLE_ACTIONS: frozenset[Action] = frozenset(
         Action.AUDIT,
         Action.BROADCAST,
         Action.SUBSCRIBE,
+        Action.MY_DATA,
+        Action.DELETE_ME,
     }
 )
 

@@ -326,6 +326,7 @@ class Actions:
                 "sticker",
                 "voice",
                 "document",
+                "video",
                 "forward",
             )
             if body.get(k) is not None
@@ -421,12 +422,16 @@ class Actions:
             stored = store_upload(self.sb, "voice", _data(value) or b"OggS\x00voice", None)
             stored.extra["duration"] = int(value.get("duration", 2))
             return [{"voice": media_json(stored), **({"caption": caption} if caption else {})}]
-        if kind == "document":
-            name = str(value.get("file_name", "document.pdf"))
-            stored = store_upload(
-                self.sb, "document", _data(value) or b"%PDF-1.4\n%sandbox\n", name
-            )
-            return [{"document": media_json(stored), **({"caption": caption} if caption else {})}]
+        if kind in ("document", "video"):
+            default_name = "document.pdf" if kind == "document" else "video.mp4"
+            name = str(value.get("file_name", default_name))
+            default_data = b"%PDF-1.4\n%sandbox\n" if kind == "document" else b"\x00\x00\x00 ftyp"
+            stored = store_upload(self.sb, kind, _data(value) or default_data, name)
+            if value.get("file_size") is not None:
+                stored.declared_size = int(value["file_size"])
+            if kind == "video":
+                stored.extra["duration"] = int(value.get("duration", 3))
+            return [{kind: media_json(stored), **({"caption": caption} if caption else {})}]
         return [self._forward(value, bot)]
 
     def _forward(self, value: dict[str, Any], bot: BotAccount) -> dict[str, Any]:

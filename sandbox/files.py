@@ -49,10 +49,12 @@ class StoredFile:
     height: int | None = None
     file_path: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # A size to report instead of the content's (a 25 MB video without 25 MB of bytes).
+    declared_size: int | None = None
 
     @property
     def size(self) -> int:
-        return len(self.content)
+        return self.declared_size if self.declared_size is not None else len(self.content)
 
     def file_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

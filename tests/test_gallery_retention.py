@@ -76,6 +76,10 @@ async def test_entries_and_incident_data_are_purged_a_day_after_the_retention_pe
             last_incident_at=cutoff - DAY,
         )
 
+        for incident_id in (old_incident, recent_incident):
+            (await session.get_one(Incident, incident_id)).submission_key = f"4242:{incident_id}"
+        await session.commit()
+
     # Two processes' schedulers firing at once: the day's run happens once.
     await asyncio.gather(
         live.process.run_job_now("gallery_retention"),
@@ -98,6 +102,8 @@ async def test_entries_and_incident_data_are_purged_a_day_after_the_retention_pe
     assert old.reference.startswith("INC-") and old.description == ""
     assert recent.people_description == {"people": [SUSPECT]}
     assert recent.personal_data_purged_at is None
+    # The submission key carries the trader's Telegram id.
+    assert old.submission_key is None and recent.submission_key is not None
     assert await rows(town, IncidentPhoto, IncidentPhoto.incident_id == old_incident) == 0
     assert await rows(town, IncidentPhoto, IncidentPhoto.incident_id == recent_incident) == 2
 

@@ -20,6 +20,7 @@ def test_a_resident_is_offered_reporting_and_their_own_data() -> None:
         Action.MY_REPORTS,
         Action.SUBSCRIBE,
         Action.MY_DATA,
+        Action.DELETE_ME,
         Action.HELP,
         Action.PRIVACY,
     ]

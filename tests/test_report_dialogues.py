@@ -362,7 +362,7 @@ async def test_a_report_survives_a_restart_when_state_is_in_redis(live: LiveBot)
 
     if live.backend.redis_url is None:
         lost = await sue.presses("Just now", on=when)
-        assert lost.body.startswith("That report is no longer in progress")
+        assert lost.body.startswith("I lost track of your unfinished report after a restart")
         return
     description = await sue.presses("Just now", on=when)
     assert description.body.startswith("What happened?")

@@ -30,7 +30,7 @@ class MessageTime:
 def parse_hours(text: str) -> int:
     """A typed number of hours, 1 to 47."""
     cleaned = text.strip().lower().removesuffix("hours").removesuffix("h").strip()
-    if not cleaned.isdigit():
+    if not cleaned.isdecimal():
         raise InvalidInput("Please type a whole number of hours from 1 to 47, such as 12.")
     return check_hours(int(cleaned))
 

@@ -36,7 +36,7 @@ _POLICE_REFERENCE = re.compile(r"[A-Za-z0-9/-]+", re.ASCII)
 
 def _collapse(text: str) -> str:
     """One line, single spaces, no control characters."""
-    return "".join(char for char in " ".join(text.split()) if char.isprintable())
+    return " ".join("".join(char for char in text if char.isprintable() or char.isspace()).split())
 
 
 def _characters(count: int) -> str:

@@ -30,7 +30,7 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{5,20}[0-9]", re.ASCII)
 
 
 def _tidy(text: str) -> str:
-    return "".join(char for char in " ".join(text.split()) if char.isprintable())
+    return " ".join("".join(char for char in text if char.isprintable() or char.isspace()).split())
 
 
 def check_business_name(text: str) -> str:

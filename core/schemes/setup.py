@@ -73,7 +73,7 @@ def check_rules(text: str) -> str:
 def check_retention(text: str) -> int:
     """Months to keep offender data: a whole number from 1 to 36."""
     cleaned = text.strip().lower().removesuffix("months").removesuffix("month").strip()
-    if not cleaned.isdigit() or not MIN_RETENTION <= int(cleaned) <= MAX_RETENTION:
+    if not cleaned.isdecimal() or not MIN_RETENTION <= int(cleaned) <= MAX_RETENTION:
         raise InvalidInput(
             f"Please give a whole number of months from {MIN_RETENTION} to {MAX_RETENTION}, "
             "or press one of the buttons."

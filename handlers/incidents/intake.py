@@ -372,7 +372,7 @@ def _choice(value: str, options: tuple[str, ...]) -> str:
 
 
 def _number(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    if not value.isdecimal() or len(value) > 18:
         raise InvalidInput("That isn't one of the choices. Please pick one of the buttons.")
     return int(value)
 

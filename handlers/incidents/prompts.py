@@ -190,18 +190,23 @@ async def ask(step: State, message: Message, state: FSMContext, *, tz: ZoneInfo)
     data = await state.get_data()
     flow = str(data["flow"])
     draft = IncidentDraft.from_data(data.get("draft"))
-    await state.set_state(step)
+    # The question goes out before the step changes: if the process dies in between, or the
+    # message fails, the same answer (redelivered or sent again) asks again instead of
+    # meeting a step whose question the person never saw.
     if step == IncidentFlow.review:
         # Each summary gets a number: Submit on an older summary must not file newer answers.
         revision = int(data.get("review_revision", 0)) + 1
-        await state.update_data(review_revision=revision)
         # The summary repeats the descriptions of people and the gallery entry: not forwardable.
         await message.answer(
             texts.review(draft, tz),
             reply_markup=review_keyboard(flow, revision, draft),
             protect_content=True,
         )
-        return
-    text, keyboard = _question(step, draft, flow, data)
-    # The gallery question lists gallery entries by name, so it is protected like the gallery.
-    await message.answer(text, reply_markup=keyboard, protect_content=step == IncidentFlow.gallery)
+        await state.update_data(review_revision=revision)
+    else:
+        text, keyboard = _question(step, draft, flow, data)
+        # The gallery question lists gallery entries by name: protected like the gallery.
+        await message.answer(
+            text, reply_markup=keyboard, protect_content=step == IncidentFlow.gallery
+        )
+    await state.set_state(step)

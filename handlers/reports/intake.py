@@ -283,7 +283,7 @@ async def _apply_button(
 
 
 def _index(value: str) -> int:
-    if not value.isdigit():
+    if not value.isdecimal():
         raise InvalidInput("That isn't one of the options. Please pick one of the buttons.")
     return int(value)
 

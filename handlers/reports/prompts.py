@@ -164,7 +164,9 @@ async def ask(step: State, message: Message, state: FSMContext, *, tz: Any) -> N
     data = await state.get_data()
     flow = str(data["flow"])
     draft = Draft.from_data(data.get("draft"))
-    await state.set_state(step)
+    # The question goes out before the step changes: if the process dies in between, or the
+    # message fails, the same answer (redelivered or sent again) asks again instead of
+    # meeting a step whose question the person never saw.
     if step == ReportFlow.category:
         await message.answer(texts.INTRO, reply_markup=category_keyboard(flow))
     elif step == ReportFlow.subtype:
@@ -186,8 +188,9 @@ async def ask(step: State, message: Message, state: FSMContext, *, tz: Any) -> N
     elif step == ReportFlow.review:
         # Each summary gets a number: Submit on an older summary must not file newer answers.
         revision = int(data.get("review_revision", 0)) + 1
-        await state.update_data(review_revision=revision)
         await message.answer(texts.review(draft, tz), reply_markup=review_keyboard(flow, revision))
+        await state.update_data(review_revision=revision)
+    await state.set_state(step)
 
 
 async def acknowledge(message: Message, text: str) -> None:

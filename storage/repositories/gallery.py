@@ -199,7 +199,7 @@ async def incidents_to_purge(session: AsyncSession, scheme_id: int, cutoff: date
 
 
 async def purge_incident(session: AsyncSession, incident_id: int, now: datetime) -> None:
-    """Drops an incident's free-text account, descriptions of people and photos' file ids.
+    """Drops an incident's account, descriptions of people, photos and its reporter-keyed id.
 
     The record itself (reference, type, time, place, status) stays for the scheme's statistics.
     """
@@ -207,7 +207,12 @@ async def purge_incident(session: AsyncSession, incident_id: int, now: datetime)
     await session.execute(
         update(Incident)
         .where(Incident.id == incident_id)
-        .values(description="", people_description={"people": []}, personal_data_purged_at=now)
+        .values(
+            description="",
+            people_description={"people": []},
+            submission_key=None,
+            personal_data_purged_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
 
