@@ -27,8 +27,10 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# Latency tests (marked quiet) run alone afterwards: parallel workers would measure each other.
 test: lint typecheck
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not quiet"
+	$(BIN)/pytest -m quiet
 
 check: $(INSTALLED)
 	$(BIN)/shopwatch check

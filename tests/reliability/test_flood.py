@@ -124,6 +124,7 @@ def record_latencies(live: LiveBot, latencies: list[float]) -> float:
     return slowest
 
 
+@pytest.mark.quiet
 @pytest.mark.timeout(120)
 async def test_a_flooder_is_slowed_down_once_and_everyone_else_is_answered_promptly(
     polled: Flooded,
