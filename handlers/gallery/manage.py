@@ -45,11 +45,12 @@ async def _await_typing(
     if is_busy_elsewhere(await state.get_state()):
         await query.answer(texts.BUSY, show_alert=True)
         return
-    await state.set_state(step)
-    await state.set_data(dict(data))
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(question, reply_markup=stop_typing_keyboard())
+    # Set after asking, so a crash in between asks again rather than waiting silently.
+    await state.set_state(step)
+    await state.set_data(dict(data))
 
 
 def _hours_keyboard(scheme_id: int) -> InlineKeyboardMarkup:

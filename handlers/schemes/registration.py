@@ -87,7 +87,7 @@ async def _ask(step: State, message: Message, state: FSMContext) -> None:
     """Moves to `step` and asks its question."""
     data = await state.get_data()
     flow = str(data["flow"])
-    await state.set_state(step)
+    # Asked before the step changes, so a crash in between asks again rather than going quiet.
     if step == Joining.phone:
         await message.answer(QUESTIONS[step.state], reply_markup=_phone_keyboard())
     elif step == Joining.rules:
@@ -100,6 +100,7 @@ async def _ask(step: State, message: Message, state: FSMContext) -> None:
         )
     else:
         await message.answer(QUESTIONS[step.state], reply_markup=_inline(flow, step))
+    await state.set_state(step)
 
 
 async def _next(message: Message, state: FSMContext, current: State, app: Application) -> None:

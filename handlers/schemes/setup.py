@@ -108,13 +108,14 @@ async def _draft(state: FSMContext) -> SchemeDraft:
 async def _ask(step: State, message: Message, state: FSMContext) -> None:
     """Moves to `step` and asks its question (the summary for the review)."""
     data = await state.get_data()
-    await state.set_state(step)
     flow = str(data["flow"])
     if step == NewScheme.review:
         text = SchemeDraft.from_data(data.get("draft")).summary()
     else:
         text = QUESTIONS[step.state]
+    # Asked before the step changes, so a crash in between asks again rather than going quiet.
     await message.answer(text, reply_markup=_keyboard(step, flow))
+    await state.set_state(step)
 
 
 async def _answered(

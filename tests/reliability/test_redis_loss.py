@@ -244,6 +244,30 @@ async def test_finishing_or_cancelling_a_report_leaves_no_mark_behind(
     await database.close()
 
 
+async def test_cancel_after_a_lost_report_says_it_was_lost_and_forgets_it(
+    memory_live: LiveBot,
+) -> None:
+    live = memory_live
+    database = Database(live.settings.database_url)
+    quitter = await live.person("Quin")
+    await quitter.says("/report")
+    await live.eventually(lambda: marks_are(database, {quitter.id: "ReportFlow"}))
+
+    await live.restart()
+    reply = await quitter.says("/cancel")
+
+    assert reply.body.startswith(
+        "I had already lost track of your unfinished report after a restart on our side, "
+        "so there is nothing to cancel."
+    ), reply.body
+    assert await marks(database) == {}
+    reply = await quitter.says("Library gardens, CB1 2AB")
+    assert reply.body.startswith("Sorry, I didn't understand that."), reply.body
+    again = await quitter.says("/cancel")
+    assert again.body.startswith("There is nothing to cancel."), again.body
+    await database.close()
+
+
 async def unanswered(person: Person) -> bool:
     """True if the bot has sent this person nothing since their last reply was read."""
     sandbox = person.live.sandbox
