@@ -159,7 +159,7 @@ async def test_killing_the_bot_loses_no_report_and_no_warning(
     uptime = max(3.5, RESIDENTS * 0.2)
     rate = max(10.0, RECIPIENTS / ((KILLS + 1) * uptime))
 
-    async with private_redis(tmp_path) as redis_url:
+    async with private_redis() as redis_url:
         bot = BotProcess(
             rig.server,
             backend.database_url,

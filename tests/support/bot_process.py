@@ -18,52 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from sandbox.server import SandboxServer
 from tests.support.live import WEBHOOK_SECRET, free_port
+from tests.support.private_redis import PrivateRedis
 
 OWN_PREFIXES = ("BROADCAST_", "BOT_", "DATABASE_", "REDIS_", "TELEGRAM_", "WEBHOOK_", "FLOOD_")
 
 
 @asynccontextmanager
-async def private_redis(directory: Path) -> AsyncIterator[str]:
+async def private_redis() -> AsyncIterator[str]:
     """A throwaway redis-server on a free loopback port; yields its URL."""
-    port = free_port()
-    server = await asyncio.create_subprocess_exec(
-        "redis-server",
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(directory),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    server = PrivateRedis()
+    await server.start()
     try:
-        client = Redis.from_url(url)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    await client.ping()
-                    break
-                except (OSError, RedisConnectionError):
-                    assert time.monotonic() < deadline, "the private redis-server did not start"
-                    await asyncio.sleep(0.02)
-        finally:
-            await client.aclose()
-        yield url
+        yield server.url
     finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), 10)
+        await server.stop()
 
 
 @dataclass
